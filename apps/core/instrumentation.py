@@ -1,0 +1,65 @@
+"""Worker-side hooks: warm chart workers before they fork, and log each task's cost.
+
+Every task logs one line with its duration and SQL statement count — what an operator needs to
+spot a slow or chatty task, and what `bench/job_latency.py` reads to report statements per chart.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from celery import signals
+from django.db import connection
+
+logger = logging.getLogger("intelli.tasks")
+
+_task_stats: dict[str, dict] = {}
+
+
+class _StatementCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@signals.worker_init.connect
+def _warm_chart_workers(sender=None, **kwargs) -> None:
+    """Load matplotlib and its fonts once in the parent; forked children inherit them warm."""
+    consume_from = sender.app.amqp.queues.consume_from if sender is not None else None
+    if consume_from and "charts_cpu" not in consume_from:
+        return
+    from apps.charts.rendering import warm_up
+
+    started = time.perf_counter()
+    warm_up()
+    logger.info("Chart rendering warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
+
+
+@signals.task_prerun.connect
+def _task_started(task_id=None, task=None, **kwargs) -> None:
+    counter = _StatementCounter()
+    connection.execute_wrappers.append(counter)
+    _task_stats[task_id] = {"counter": counter, "started": time.perf_counter()}
+
+
+@signals.task_postrun.connect
+def _task_finished(task_id=None, task=None, args=None, state=None, **kwargs) -> None:
+    stats = _task_stats.pop(task_id, None)
+    if stats is None:
+        return
+    counter = stats["counter"]
+    if counter in connection.execute_wrappers:
+        connection.execute_wrappers.remove(counter)
+    logger.info(
+        "task %s[%s] args=%s state=%s duration_ms=%.1f sql=%d",
+        task.name if task else "?",
+        task_id,
+        list(args or ()),
+        state,
+        (time.perf_counter() - stats["started"]) * 1000,
+        counter.count,
+    )

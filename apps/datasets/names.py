@@ -1,0 +1,213 @@
+"""Cleaning applicant and inventor names, so that one company is one bar on a chart.
+
+Raw names are the weakest part of every patent export: Espacenet writes "SAMSUNG SDI CO LTD [KR]",
+Lens.org "SAMSUNG SDI CO LTD", Google Patents "Samsung Sdi Co., Ltd."; universities appear as
+"UNIV TSINGHUA" and "Tsinghua University". The rules here make the spellings of one name agree
+where that is safe, and leave the rest to per-dataset aliases the analyst edits
+(`CanonicalData.with_aliases`):
+
+- Unicode compatibility forms are folded (full-width letters become ASCII), then all is upper case.
+- Espacenet's country suffix "[KR]" is taken off (and kept, by the parsers, as the country).
+- Punctuation goes: dots vanish ("S.A." is "SA", "Co." is "CO"), apostrophes too ("L'OREAL" is
+  "LOREAL"), other marks become spaces; "&" keeps spaces around it; runs of spaces become one.
+- "UNIV" becomes "UNIVERSITY"; a leading "THE" is dropped.
+- Legal forms at the end (INC, LTD, CO, CORP, GMBH, AG, SA, SPA, LLC, PLC, BV, NV, KK, ... and
+  their combinations such as "CO LTD" or "GMBH & CO KG") are dropped, as are the Japanese, Korean
+  and Chinese company forms (株式会社, 주식회사, 有限公司...). A name that is nothing but a legal
+  form keeps it.
+
+Every rule is a vectorised polars expression (a 100,000-record export has ~200,000 names);
+`clean_applicant()` applies the same expression to one string, for aliases and tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import polars as pl
+
+# Legal forms, as they read once dots are gone and commas are spaces ("S.p.A." -> "SPA").
+LEGAL_FORMS = (
+    "INC",
+    "INCORPORATED",
+    "CORP",
+    "CORPORATION",
+    "CO",
+    "COMPANY",
+    "LTD",
+    "LTDA",
+    "LIMITED",
+    "LLC",
+    "LLP",
+    "LP",
+    "PLC",
+    "GMBH",
+    "MBH",
+    "GESMBH",
+    "AG",
+    "KG",
+    "KGAA",
+    "OHG",
+    "SE",
+    "SA",
+    "S A",
+    "SAS",
+    "SARL",
+    "SNC",
+    "SPA",
+    "S P A",
+    "SRL",
+    "SL",
+    "SLU",
+    "BV",
+    "B V",
+    "NV",
+    "N V",
+    "AB",
+    "AS",
+    "ASA",
+    "APS",
+    "OY",
+    "OYJ",
+    "KK",
+    "PTY",
+    "PTE",
+    "PVT",
+    "BHD",
+    "SDN",
+    "CIE",
+    "ET CIE",
+)
+# Company forms written in Japanese, Korean and Chinese, at either end of the name.
+_CJK_FORMS = ("株式会社", "有限会社", "合同会社", "(株)", "주식회사", "(주)", "유한회사")
+_CJK_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "株式会社", "有限会社", "주식회사", "(주)")
+_LEADING_FORMS = ("KABUSHIKI KAISHA", "KABUSHIKIKAISHA", "YUGEN KAISHA", "THE")
+
+_FORMS_ALTERNATION = "|".join(sorted((re.escape(f) for f in LEGAL_FORMS), key=len, reverse=True))
+_TRAILING_FORMS = rf"(?:\s+(?:&\s+)?(?:{_FORMS_ALTERNATION}))+$"
+_LEADING = rf"^(?:{'|'.join(_LEADING_FORMS)})\s+"
+_CJK_LEADING = rf"^(?:{'|'.join(re.escape(f) for f in _CJK_FORMS)})\s*"
+_CJK_TRAILING = rf"\s*(?:{'|'.join(re.escape(f) for f in _CJK_SUFFIXES)})$"
+COUNTRY_SUFFIX = r"\s*\[([A-Za-z]{2})\]\s*$"
+_PUNCTUATION = r"[,;:!?\"“”«»()\[\]{}<>*+=|\\#~^]+"
+_APOSTROPHES = "['\u2019\u2018`\u00b4]"  # ' and its typographic look-alikes
+
+# Google Patents joins several assignees with ", ", and so do company names ("Gearbox, Inc.",
+# "Ibiden Co., Ltd."). A ", " followed by one of these tokens (then a comma or the end) belongs
+# to the name before it. Titles and generational suffixes of people behave the same way.
+_NAME_TAILS = (
+    r"inc",
+    r"incorporated",
+    r"ltd",
+    r"limited",
+    r"llc",
+    r"l\.l\.c",
+    r"llp",
+    r"l\.p",
+    r"lp",
+    r"plc",
+    r"co",
+    r"corp",
+    r"corporation",
+    r"company",
+    r"s\.?a",
+    r"s\.?a\.?s",
+    r"s\.?p\.?a",
+    r"s\.?r\.?l",
+    r"s\.?l",
+    r"gmbh",
+    r"ag",
+    r"kg",
+    r"n\.?v",
+    r"b\.?v",
+    r"a/s",
+    r"ab",
+    r"oy",
+    r"k\.?k",
+    r"pty",
+    r"pte",
+    r"jr",
+    r"sr",
+    r"ii",
+    r"iii",
+    r"iv",
+    r"dr",
+    r"prof",
+    r"ph\.?d",
+    r"m\.?d",
+    r"esq",
+    r"엘티디",  # "Ltd" spelled in Hangul, as Google writes Korean applicants
+)
+_JOINED_NAME_TAIL = rf"(?i),\s+((?:{'|'.join(_NAME_TAILS)})\.?)(\s*(?:,|$))"
+_KEEP_TOGETHER = "\x1f"  # a character no export contains, standing for a ", " inside one name
+
+
+def _unless_empty(cleaned: pl.Expr, fallback: pl.Expr) -> pl.Expr:
+    return pl.when(cleaned.str.len_chars() > 0).then(cleaned).otherwise(fallback)
+
+
+def _base(expr: pl.Expr) -> pl.Expr:
+    """What applicants and inventors share: NFKC, no [CC], upper case, punctuation and spaces."""
+    text = expr.str.normalize("NFKC").str.replace(COUNTRY_SUFFIX, "")
+    return text.str.to_uppercase()
+
+
+def _punctuation(text: pl.Expr) -> pl.Expr:
+    text = text.str.replace_all(_APOSTROPHES, "").str.replace_all(".", "", literal=True)
+    text = text.str.replace_all(_PUNCTUATION, " ").str.replace_all(r"\s*&\s*", " & ")
+    return text.str.replace_all(r"\s+", " ").str.strip_chars(" -/&")
+
+
+def clean_applicants(expr: pl.Expr) -> pl.Expr:
+    """Cleaned applicant names for a String expression of single names (empty when nothing is left)."""
+    text = expr.str.normalize("NFKC").str.replace(COUNTRY_SUFFIX, "").str.strip_chars()
+    without_cjk = text.str.replace(_CJK_LEADING, "").str.replace(_CJK_TRAILING, "").str.strip_chars()
+    text = _unless_empty(without_cjk, text)
+    text = _punctuation(text.str.to_uppercase())
+    text = text.str.replace_all(r"\bUNIV\b", "UNIVERSITY")
+    without_forms = text.str.replace(_LEADING, "").str.replace(_TRAILING_FORMS, "").str.strip_chars(" -/&")
+    return _unless_empty(without_forms, text)
+
+
+def clean_inventors(expr: pl.Expr) -> pl.Expr:
+    """Cleaned inventor names: the same folding as applicants, but no legal forms or abbreviations."""
+    return _punctuation(_base(expr))
+
+
+def country_of(expr: pl.Expr) -> pl.Expr:
+    """The two-letter country of an Espacenet name ("AREVA NP [FR]" -> "FR"), else null."""
+    return expr.str.extract(COUNTRY_SUFFIX, 1).str.to_uppercase()
+
+
+def split_joined_names(expr: pl.Expr) -> pl.Expr:
+    """A list of names from a Google Patents cell: split on ", " but not inside "Co., Ltd." or "Inc."."""
+    protected = expr
+    for _ in range(2):  # "X, Inc., Ltd.": the first pass consumes the comma the second one needs
+        protected = protected.str.replace_all(_JOINED_NAME_TAIL, _KEEP_TOGETHER + "${1}${2}")
+    return protected.str.split(", ").list.eval(
+        pl.element().str.replace_all(_KEEP_TOGETHER, ", ", literal=True).str.strip_chars(" ,")
+    )
+
+
+def clean_applicant(name: str) -> str:
+    """One name through `clean_applicants` (for aliases and tests)."""
+    return clean_applicant_list([name])[0]
+
+
+def clean_applicant_list(names: Iterable[str]) -> list[str]:
+    series = pl.Series("name", list(names), dtype=pl.String)
+    return series.to_frame().select(clean_applicants(pl.col("name"))).to_series().fill_null("").to_list()
+
+
+_STOP_TOKENS = frozenset({"OF", "THE", "AND", "&", "DE", "DER", "DES", "DU", "LA", "LE", "FOR"})
+
+
+def fingerprint(cleaned: str) -> str:
+    """A loose key: the distinct words of a cleaned name, sorted, without small words.
+
+    Names that share it are likely the same organisation written two ways ("UNIVERSITY OF
+    TEXAS" and "TEXAS UNIVERSITY OF"); alias suggestions group by it.
+    """
+    tokens = {token for token in cleaned.split() if token not in _STOP_TOKENS}
+    return " ".join(sorted(tokens))

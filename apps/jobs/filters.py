@@ -1,0 +1,18 @@
+import django_filters
+
+from apps.charts.analyses import REGISTRY
+
+from .models import Job, JobStatus
+
+
+class JobFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=JobStatus.choices)
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    analysis = django_filters.ChoiceFilter(
+        field_name="items__analysis_key", choices=[(key, key) for key in REGISTRY], distinct=True
+    )
+
+    class Meta:
+        model = Job
+        fields = ["status", "dataset", "created_after", "created_before", "analysis"]

@@ -1,0 +1,336 @@
+"""Item and job state machine: every transition, duplicates, races, cancel and retry."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.files.storage import default_storage
+from django.db import close_old_connections, connection
+
+from apps.core.exceptions import ApplicationError
+from apps.jobs.models import ImageTask, ItemStatus, Job, JobEvent, JobStatus
+from apps.jobs.services import (
+    item_cancel_requested,
+    item_claim,
+    item_fail,
+    item_succeed,
+    items_reap_stale,
+    job_cancel,
+    job_retry_failed,
+)
+
+from .factories import job_with_items
+
+OUTPUTS = {"png": b"\x89PNG fake", "svg": b"<svg/>", "data_csv": b"year,count\n", "data_json": b"{}"}
+
+
+def claim(item: ImageTask, claim_id: str = "t0") -> ImageTask | None:
+    return item_claim(item_id=item.pk, claim_id=claim_id, worker="w1@host")
+
+
+def event_types(job: Job) -> list[str]:
+    return list(JobEvent.objects.filter(job=job).order_by("seq").values_list("type", flat=True))
+
+
+def assert_seqs_contiguous(job: Job) -> None:
+    seqs = list(JobEvent.objects.filter(job=job).order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
+    job.refresh_from_db()
+    assert job.event_seq == len(seqs)
+
+
+@pytest.mark.django_db
+class TestClaim:
+    def test_pending_item_becomes_running_and_starts_the_job(self):
+        job = job_with_items(2)
+        item = job.items.first()
+
+        claimed = claim(item)
+
+        assert claimed is not None
+        item.refresh_from_db()
+        job.refresh_from_db()
+        assert (item.status, item.attempts, item.claim_id, item.worker) == (
+            ItemStatus.RUNNING,
+            1,
+            "t0",
+            "w1@host",
+        )
+        assert job.status == JobStatus.RUNNING and job.started_at is not None
+        assert event_types(job) == ["job.status", "item.status"]
+        assert_seqs_contiguous(job)
+
+    def test_second_item_does_not_restart_the_job(self):
+        job = job_with_items(2)
+        first, second = job.items.all()
+        claim(first, "t0")
+        claim(second, "t1")
+        assert event_types(job) == ["job.status", "item.status", "item.status"]
+
+    def test_another_message_cannot_take_a_running_item(self):
+        job = job_with_items(1)
+        item = job.items.get()
+        claim(item, "t0")
+
+        assert claim(item, "task-2") is None
+        item.refresh_from_db()
+        assert item.claim_id == "t0" and item.attempts == 1
+
+    def test_a_duplicate_message_cannot_run_a_pending_item(self):
+        job = job_with_items(1)
+        item = job.items.get()
+        assert claim(item, "a-second-enqueue") is None
+        item.refresh_from_db()
+        assert item.status == ItemStatus.PENDING and item.attempts == 0
+
+    def test_redelivery_of_the_same_message_takes_the_item_over(self):
+        job = job_with_items(1)
+        item = job.items.get()
+        claim(item, "t0")
+
+        again = claim(item, "t0")  # the worker died; the broker redelivered the message
+
+        assert again is not None
+        item.refresh_from_db()
+        assert item.status == ItemStatus.RUNNING and item.attempts == 2
+
+    @pytest.mark.parametrize("status", [ItemStatus.SUCCESS, ItemStatus.FAILED, ItemStatus.CANCELLED])
+    def test_a_late_delivery_never_moves_a_terminal_item(self, status):
+        job = job_with_items(1)
+        item = job.items.get()
+        ImageTask.objects.filter(pk=item.pk).update(status=status)
+
+        assert claim(item) is None
+        item.refresh_from_db()
+        assert item.status == status
+
+    def test_an_item_that_keeps_crashing_its_worker_fails(self, settings):
+        settings.INTELLI_MAX_ITEM_ATTEMPTS = 2
+        job = job_with_items(1)
+        item = job.items.get()
+        claim(item)
+        claim(item)
+
+        assert claim(item) is None
+        item.refresh_from_db()
+        assert item.status == ItemStatus.FAILED
+        assert "stopped 2 times" in item.error
+
+
+@pytest.mark.django_db
+class TestFinish:
+    def test_success_stores_artifacts_and_finishes_the_job(self):
+        job = job_with_items(1)
+        item = claim(job.items.get())
+
+        assert item_succeed(item=item, claim_id="t0", outputs=OUTPUTS, timings={"render_ms": 12})
+
+        item.refresh_from_db()
+        job.refresh_from_db()
+        assert item.status == ItemStatus.SUCCESS and item.progress == 100
+        assert item.png.name == f"jobs/{job.pk}/items/{item.pk}/publication_trend.png"
+        assert default_storage.open(item.png.name).read() == OUTPUTS["png"]
+        assert (job.status, job.succeeded, job.finished_at is not None) == (JobStatus.SUCCESS, 1, True)
+        assert event_types(job) == [
+            "job.status",
+            "item.status",
+            "item.artifact",
+            "item.status",
+            "job.status",
+            "job.finished",
+        ]
+        assert_seqs_contiguous(job)
+
+    def test_a_lost_claim_writes_nothing(self):
+        job = job_with_items(1)
+        item = claim(job.items.get())
+
+        assert not item_succeed(item=item, claim_id="someone-else", outputs=OUTPUTS, timings={})
+
+        item.refresh_from_db()
+        assert item.status == ItemStatus.RUNNING and not item.png
+        assert not default_storage.exists(f"jobs/{job.pk}/items/{item.pk}/publication_trend.png")
+
+    def test_failure_records_the_reason(self):
+        job = job_with_items(1)
+        item = claim(job.items.get())
+
+        assert item_fail(item_id=item.pk, claim_id="t0", error="The dataset has no inventors.")
+
+        item.refresh_from_db()
+        job.refresh_from_db()
+        assert (item.status, item.error) == (ItemStatus.FAILED, "The dataset has no inventors.")
+        assert (job.status, job.failed) == (JobStatus.FAILED, 1)
+
+    def test_failing_twice_counts_once(self):
+        job = job_with_items(2)
+        item = claim(job.items.first())
+        assert item_fail(item_id=item.pk, error="first")
+        assert not item_fail(item_id=item.pk, error="second")
+        job.refresh_from_db()
+        assert job.failed == 1
+
+    @pytest.mark.parametrize(
+        ("outcomes", "final"),
+        [
+            (["ok", "ok"], JobStatus.SUCCESS),
+            (["ok", "fail"], JobStatus.PARTIAL_SUCCESS),
+            (["fail", "fail"], JobStatus.FAILED),
+        ],
+    )
+    def test_terminal_status(self, outcomes, final):
+        job = job_with_items(len(outcomes))
+        for index, (item, outcome) in enumerate(zip(job.items.all(), outcomes, strict=True)):
+            claimed = claim(item, f"t{index}")
+            if outcome == "ok":
+                item_succeed(item=claimed, claim_id=f"t{index}", outputs=OUTPUTS, timings={})
+            else:
+                item_fail(item_id=item.pk, error="boom")
+            job.refresh_from_db()
+            if index < len(outcomes) - 1:
+                assert job.status == JobStatus.RUNNING  # not decided before the last item
+        assert job.status == final
+        assert event_types(job).count("job.finished") == 1
+
+    def test_job_progress_never_goes_backwards(self):
+        job = job_with_items(3)
+        for index, item in enumerate(job.items.all()):
+            claimed = claim(item, f"t{index}")
+            item_succeed(item=claimed, claim_id=f"t{index}", outputs=OUTPUTS, timings={})
+        done = [
+            e.data["succeeded"] + e.data["failed"] + e.data["cancelled"]
+            for e in JobEvent.objects.filter(job=job, type="job.finished")
+        ]
+        assert done == [3]
+        statuses = [
+            e.data["status"] for e in JobEvent.objects.filter(job=job, type="item.status").order_by("seq")
+        ]
+        assert statuses == ["RUNNING", "SUCCESS"] * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_items_finishing_at_the_same_instant_decide_the_job_once():
+    """Two threads (two connections) finish the last two items behind a barrier."""
+    job = job_with_items(2)
+    items = [claim(item, f"t{i}") for i, item in enumerate(job.items.all())]
+    barrier = threading.Barrier(2)
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def finish(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(item_succeed(item=items[index], claim_id=f"t{index}", outputs=OUTPUTS, timings={}))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=finish, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert not errors, errors
+    assert results == [True, True]
+    job.refresh_from_db()
+    assert (job.status, job.succeeded) == (JobStatus.SUCCESS, 2)
+    assert event_types(job).count("job.finished") == 1
+    assert_seqs_contiguous(job)
+
+
+@pytest.mark.django_db
+class TestCancel:
+    def test_cancel_mid_job_ends_cancelled_and_running_items_cannot_finish(self):
+        job = job_with_items(3)
+        done, running, pending = job.items.all()
+        item_succeed(item=claim(done, "t0"), claim_id="t0", outputs=OUTPUTS, timings={})
+        running_item = claim(running, "t1")
+
+        job_cancel(job=job)
+
+        job.refresh_from_db()
+        assert job.status == JobStatus.CANCELLED
+        assert (job.succeeded, job.cancelled) == (1, 2)
+        assert set(job.items.values_list("status", flat=True)) == {ItemStatus.SUCCESS, ItemStatus.CANCELLED}
+        # The worker still drawing its chart reaches its final update: refused, nothing written.
+        assert not item_succeed(item=running_item, claim_id="t1", outputs=OUTPUTS, timings={})
+        assert claim(pending, "t2") is None
+        job.refresh_from_db()
+        assert job.status == JobStatus.CANCELLED
+        assert event_types(job).count("job.finished") == 1
+        assert_seqs_contiguous(job)
+
+    def test_running_items_see_the_cancel_at_their_checkpoint(self, django_capture_on_commit_callbacks):
+        job = job_with_items(1)
+        item = claim(job.items.get())
+        assert not item_cancel_requested(item=item)
+        with django_capture_on_commit_callbacks(execute=True):
+            job_cancel(job=job)
+        assert item_cancel_requested(item=item)
+
+    def test_cancelling_a_finished_job_is_refused(self):
+        job = job_with_items(1)
+        item_succeed(item=claim(job.items.get()), claim_id="t0", outputs=OUTPUTS, timings={})
+        with pytest.raises(ApplicationError) as error:
+            job_cancel(job=job)
+        assert error.value.status_code == 409
+        job.refresh_from_db()
+        assert job.status == JobStatus.SUCCESS
+
+
+@pytest.mark.django_db
+class TestRetry:
+    def test_retry_puts_failed_and_cancelled_items_back(
+        self, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        enqueued: list[list[int]] = []
+        monkeypatch.setattr(
+            "apps.jobs.services.enqueue_items", lambda tickets: enqueued.append([pk for pk, _ in tickets])
+        )
+        job = job_with_items(3)
+        ok, bad, later = job.items.all()
+        item_succeed(item=claim(ok, "t0"), claim_id="t0", outputs=OUTPUTS, timings={})
+        item_fail(item_id=claim(bad, "t1").pk, error="boom")
+        job_cancel(job=job)  # `later` is cancelled
+        job.refresh_from_db()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            job_retry_failed(job=job)
+
+        job.refresh_from_db()
+        assert job.status == JobStatus.RUNNING
+        assert (job.succeeded, job.failed, job.cancelled) == (1, 0, 0)
+        assert list(job.items.order_by("position").values_list("status", flat=True)) == [
+            ItemStatus.SUCCESS,
+            ItemStatus.PENDING,
+            ItemStatus.PENDING,
+        ]
+        assert enqueued == [[bad.pk, later.pk]]
+        # Each retried item waits for a new message: the old ones (possibly revoked) cannot run it.
+        bad.refresh_from_db()
+        assert bad.claim_id not in ("t1", "") and claim(bad, "t1") is None
+        assert not item_cancel_requested(item=later)
+
+    def test_retry_never_touches_successful_or_running_items(self):
+        job = job_with_items(2)
+        ok, running = job.items.all()
+        item_succeed(item=claim(ok, "t0"), claim_id="t0", outputs=OUTPUTS, timings={})
+        claim(running, "t1")
+        with pytest.raises(ApplicationError, match="nothing to retry"):
+            job_retry_failed(job=job)
+
+
+@pytest.mark.django_db
+def test_reaper_fails_items_whose_worker_vanished():
+    job = job_with_items(1)
+    item = claim(job.items.get())
+    ImageTask.objects.filter(pk=item.pk).update(started_at=item.started_at.replace(year=2000))
+
+    assert items_reap_stale(older_than_s=300) == 1
+
+    item.refresh_from_db()
+    assert item.status == ItemStatus.FAILED and "stopped responding" in item.error

@@ -1,0 +1,178 @@
+"""WebSocket consumers: `/ws/jobs/<id>/` (one job, live) and `/ws/jobs/` (the user's job list).
+
+A job socket gets a snapshot on connect, then live events. The client may send
+`{"action": "resume", "after_seq": N}` to have every event after N replayed in order, and
+`{"action": "ping"}`. Live events carry per-job sequence numbers: the consumer never forwards an
+event twice, and when the channel layer dropped some (it is at-most-once, and drops when a socket
+falls behind) it reads the missing ones from the event log before forwarding the next — the
+browser sees every event, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from apps.jobs.events import EventType, envelope
+from apps.jobs.selectors import (
+    job_events_after,
+    job_for_viewer,
+    job_snapshot,
+    recent_jobs_snapshot,
+)
+
+from .groups import job_group, user_jobs_group
+
+logger = logging.getLogger(__name__)
+
+MAX_CLIENT_MESSAGE_BYTES = 4096
+# Close codes (4000-4999 are the application's): sent when refusing after the handshake.
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+
+
+class BaseConsumer(AsyncJsonWebsocketConsumer):
+    job_id: int | None = None
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None:
+            await self.send_error("bad_message", "Send JSON text frames.")
+            return
+        if len(text_data) > MAX_CLIENT_MESSAGE_BYTES:
+            await self.send_error(
+                "message_too_large", f"Messages are limited to {MAX_CLIENT_MESSAGE_BYTES} bytes."
+            )
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("bad_message", "The message is not valid JSON.")
+            return
+        if not isinstance(content, dict):
+            await self.send_error("bad_message", 'Expected a JSON object such as {"action": "ping"}.')
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: dict[str, Any], **kwargs):
+        action = content.get("action")
+        if action == "ping":
+            await self.send_json(
+                envelope(type="pong", job_id=self.job_id, seq=None, at=timezone.now(), data={})
+            )
+        else:
+            await self.send_error("unknown_action", f"Unknown action {action!r}.")
+
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_json(
+            envelope(
+                type=EventType.ERROR,
+                job_id=self.job_id,
+                seq=None,
+                at=timezone.now(),
+                data={"code": code, "message": message},
+            )
+        )
+
+    def user(self):
+        user = self.scope.get("user")
+        return user if user is not None and user.is_authenticated else None
+
+
+class JobConsumer(BaseConsumer):
+    async def connect(self):
+        user = self.user()
+        if user is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        job_id = int(self.scope["url_route"]["kwargs"]["job_id"])
+        job = await database_sync_to_async(job_for_viewer)(user=user, job_id=job_id)
+        if job is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.job_id = job_id
+        self.sent_seq = 0
+        # Join before reading the snapshot: events committed meanwhile arrive after it and are
+        # filtered by sequence number, so none falls between the two.
+        await self.channel_layer.group_add(job_group(job_id), self.channel_name)
+        await self.accept()
+        await self.send_snapshot()
+
+    async def disconnect(self, code):
+        if self.job_id is not None:
+            await self.channel_layer.group_discard(job_group(self.job_id), self.channel_name)
+
+    async def send_snapshot(self, *, replay_truncated: bool = False) -> None:
+        snapshot = await database_sync_to_async(job_snapshot)(
+            job_id=self.job_id, replay_truncated=replay_truncated
+        )
+        self.sent_seq = max(self.sent_seq, snapshot["seq"])
+        await self.send_json(snapshot)
+
+    async def receive_json(self, content: dict[str, Any], **kwargs):
+        if content.get("action") != "resume":
+            await super().receive_json(content)
+            return
+        after = content.get("after_seq")
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            await self.send_error("bad_message", "resume needs after_seq, a non-negative integer.")
+            return
+        await self.resume(after)
+
+    async def resume(self, after_seq: int) -> None:
+        """Replay every event after `after_seq` up to what this socket has covered, in order."""
+        upto = self.sent_seq
+        if upto - after_seq > settings.INTELLI_MAX_REPLAY_EVENTS:
+            await self.send_snapshot(replay_truncated=True)
+            return
+        events = await database_sync_to_async(job_events_after)(
+            job_id=self.job_id, after_seq=after_seq, upto_seq=upto, limit=settings.INTELLI_MAX_REPLAY_EVENTS
+        )
+        for event in events:
+            await self.send_json(event)
+
+    async def job_event(self, message: dict[str, Any]) -> None:
+        event = message["event"]
+        seq = event.get("seq")
+        if seq is None:  # transient (progress): forward as is
+            await self.send_json(event)
+            return
+        if seq <= self.sent_seq:
+            return  # already sent (in the snapshot, a replay or a gap fill)
+        gap = seq - 1 - self.sent_seq
+        if gap > settings.INTELLI_MAX_REPLAY_EVENTS:
+            await self.send_snapshot(replay_truncated=True)  # cheaper than streaming the history
+            if seq <= self.sent_seq:
+                return
+        elif gap > 0:
+            missing = await database_sync_to_async(job_events_after)(
+                job_id=self.job_id, after_seq=self.sent_seq, upto_seq=seq - 1, limit=gap
+            )
+            for earlier in missing:
+                await self.send_json(earlier)
+        await self.send_json(event)
+        self.sent_seq = seq
+
+
+class JobListConsumer(BaseConsumer):
+    async def connect(self):
+        user = self.user()
+        if user is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.group = user_jobs_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json(await database_sync_to_async(recent_jobs_snapshot)(user=user))
+
+    async def disconnect(self, code):
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def jobs_event(self, message: dict[str, Any]) -> None:
+        await self.send_json(message["event"])

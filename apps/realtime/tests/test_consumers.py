@@ -1,0 +1,225 @@
+"""The job sockets through the real ASGI application and a real Redis channel layer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.tests.factories import UserFactory
+from apps.jobs.events import EventType, NewEvent, emit_events, envelope
+from apps.jobs.models import Job
+from apps.jobs.tests.factories import job_with_items
+from apps.realtime.groups import job_group, user_jobs_group
+from config.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://127.0.0.1")
+TIMEOUT = 5
+
+
+async def connect(path: str, user, origin=ORIGIN) -> tuple[WebsocketCommunicator, bool]:
+    headers = [origin] if origin else []
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    communicator.scope["user"] = user  # what the session middleware would have found
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    return communicator, connected
+
+
+@database_sync_to_async
+def make_job(items: int = 2, **kwargs):
+    job = job_with_items(items, **kwargs)
+    with transaction.atomic():
+        emit_events(
+            job=job,
+            events=[NewEvent(EventType.JOB_STATUS, {"status": "PENDING", "previous": None})],
+        )
+    return Job.objects.select_related("owner").get(pk=job.pk)
+
+
+@database_sync_to_async
+def add_events(job, count: int) -> list[dict]:
+    """Persist events without broadcasting them (as if the channel layer dropped every one)."""
+    from apps.jobs.events import event_envelope
+
+    with transaction.atomic():
+        rows = emit_events(job=job, events=[NewEvent(EventType.LOG, {"n": i}) for i in range(count)])
+        transaction.get_connection().run_on_commit = []  # drop the broadcast
+    return [event_envelope(row) for row in rows]
+
+
+async def test_owner_gets_a_snapshot_then_live_events():
+    job = await make_job()
+    socket, connected = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    assert connected
+    snapshot = await socket.receive_json_from(TIMEOUT)
+    assert snapshot["type"] == "job.snapshot" and snapshot["v"] == 1
+    assert snapshot["seq"] == 1 and snapshot["job"] == job.pk
+    assert [i["status"] for i in snapshot["data"]["items"]] == ["PENDING", "PENDING"]
+
+    @database_sync_to_async
+    def emit_live():
+        with transaction.atomic():
+            emit_events(job=job, events=[NewEvent(EventType.LOG, {"message": "hello"})])
+
+    await emit_live()
+    event = await socket.receive_json_from(TIMEOUT)
+    assert (event["type"], event["seq"], event["data"]) == ("log", 2, {"message": "hello"})
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "another user"])
+async def test_strangers_are_refused(who):
+    job = await make_job()
+    user = AnonymousUser() if who == "anonymous" else await database_sync_to_async(UserFactory)()
+    _socket, connected = await connect(f"/ws/jobs/{job.pk}/", user)
+    assert not connected
+
+
+async def test_staff_may_watch_any_job():
+    job = await make_job()
+    staff = await database_sync_to_async(UserFactory)(is_staff=True)
+    socket, connected = await connect(f"/ws/jobs/{job.pk}/", staff)
+    assert connected
+    await socket.disconnect()
+
+
+async def test_a_foreign_origin_is_refused():
+    job = await make_job()
+    _socket, connected = await connect(
+        f"/ws/jobs/{job.pk}/", job.owner, origin=(b"origin", b"https://evil.example")
+    )
+    assert not connected
+
+
+async def test_resume_replays_every_missed_event_in_order():
+    job = await make_job()
+    await add_events(job, 5)  # seq 2..6, never broadcast
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    snapshot = await socket.receive_json_from(TIMEOUT)
+    assert snapshot["seq"] == 6
+
+    await socket.send_json_to({"action": "resume", "after_seq": 3})
+    replayed = [await socket.receive_json_from(TIMEOUT) for _ in range(3)]
+    assert [e["seq"] for e in replayed] == [4, 5, 6]
+    assert [e["data"]["n"] for e in replayed] == [2, 3, 4]
+    assert await socket.receive_nothing(0.3)
+    await socket.disconnect()
+
+
+async def test_dropped_broadcasts_are_filled_from_the_log_and_duplicates_dropped():
+    job = await make_job()
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    await socket.receive_json_from(TIMEOUT)  # snapshot at seq 1
+    missed = await add_events(job, 3)  # seq 2, 3, 4 never broadcast
+    layer = get_channel_layer()
+
+    # seq 4 arrives live: 2 and 3 must come first, from the log.
+    await layer.group_send(job_group(job.pk), {"type": "job.event", "event": missed[-1]})
+    received = [await socket.receive_json_from(TIMEOUT) for _ in range(3)]
+    assert [e["seq"] for e in received] == [2, 3, 4]
+    # A late duplicate of seq 3 is not forwarded again.
+    await layer.group_send(job_group(job.pk), {"type": "job.event", "event": missed[1]})
+    assert await socket.receive_nothing(0.3)
+    await socket.disconnect()
+
+
+async def test_transient_progress_events_pass_through():
+    job = await make_job()
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    await socket.receive_json_from(TIMEOUT)
+    progress = envelope(
+        type=EventType.ITEM_PROGRESS, job_id=job.pk, seq=None, at=timezone.now(), data={"progress": 50}
+    )
+    await get_channel_layer().group_send(job_group(job.pk), {"type": "job.event", "event": progress})
+    assert (await socket.receive_json_from(TIMEOUT))["data"] == {"progress": 50}
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("not json", "bad_message"),
+        ("[1, 2]", "bad_message"),
+        ('{"action": "dance"}', "unknown_action"),
+        ('{"action": "resume", "after_seq": -1}', "bad_message"),
+        ('{"action": "resume", "after_seq": "7"}', "bad_message"),
+        ('{"action": "resume"}', "bad_message"),
+        ("x" * 10_000, "message_too_large"),
+    ],
+)
+async def test_bad_frames_get_an_error_and_the_socket_stays_open(frame, code):
+    job = await make_job()
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    await socket.receive_json_from(TIMEOUT)
+    await socket.send_to(text_data=frame)
+    error = await socket.receive_json_from(TIMEOUT)
+    assert error["type"] == "error" and error["data"]["code"] == code
+    await socket.send_json_to({"action": "ping"})
+    assert (await socket.receive_json_from(TIMEOUT))["type"] == "pong"
+    await socket.disconnect()
+
+
+async def test_binary_frames_are_refused_politely():
+    job = await make_job()
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    await socket.receive_json_from(TIMEOUT)
+    await socket.send_to(bytes_data=b"\x00\x01")
+    assert (await socket.receive_json_from(TIMEOUT))["data"]["code"] == "bad_message"
+    await socket.disconnect()
+
+
+async def test_job_list_socket_streams_the_users_jobs():
+    job = await make_job()
+    socket, connected = await connect("/ws/jobs/", job.owner)
+    assert connected
+    snapshot = await socket.receive_json_from(TIMEOUT)
+    assert snapshot["type"] == "jobs.snapshot"
+    assert [j["id"] for j in snapshot["data"]["jobs"]] == [job.pk]
+
+    update = envelope(
+        type=EventType.JOB_UPDATED, job_id=job.pk, seq=2, at=timezone.now(), data={"id": job.pk}
+    )
+    await get_channel_layer().group_send(
+        user_jobs_group(job.owner_id), {"type": "jobs.event", "event": update}
+    )
+    assert (await socket.receive_json_from(TIMEOUT))["type"] == "job.updated"
+    await socket.disconnect()
+
+
+async def test_job_list_socket_refuses_anonymous():
+    _, connected = await connect("/ws/jobs/", AnonymousUser())
+    assert not connected
+
+
+async def test_socket_survives_a_quiet_period_after_a_burst():
+    """A burst, then silence longer than channels_redis' 5 s blocking read: the socket must live.
+
+    With redis-py's default 5 s socket timeout the consumer crashed with TimeoutError here.
+    """
+    job = await make_job()
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    await socket.receive_json_from(TIMEOUT)
+    layer = get_channel_layer()
+    at = timezone.now()
+    for seq in range(2, 202):
+        progress = envelope(type=EventType.ITEM_PROGRESS, job_id=job.pk, seq=None, at=at, data={"n": seq})
+        await layer.group_send(job_group(job.pk), {"type": "job.event", "event": progress})
+    for _ in range(200):
+        await socket.receive_json_from(TIMEOUT)
+
+    await asyncio.sleep(7)
+
+    await socket.send_json_to({"action": "ping"})
+    assert (await socket.receive_json_from(TIMEOUT))["type"] == "pong"
+    late = envelope(type=EventType.ITEM_PROGRESS, job_id=job.pk, seq=None, at=at, data={"n": "late"})
+    await layer.group_send(job_group(job.pk), {"type": "job.event", "event": late})
+    assert (await socket.receive_json_from(TIMEOUT))["data"] == {"n": "late"}
+    await socket.disconnect()

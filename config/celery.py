@@ -1,0 +1,42 @@
+"""The Celery application.
+
+Workers run one per queue (production) or one on all three (laptop); see `scripts/devstack.py`
+and `apps.core.queues` for the per-queue profiles.
+"""
+
+import os
+import sys
+
+# CPU-bound chart workers run several processes per machine: numeric libraries must not each
+# start a thread per core on top (the original's forecast ran 3x slower from oversubscription).
+# These must be set before numpy, scipy or polars are first imported.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "POLARS_MAX_THREADS"):
+    os.environ.setdefault(_var, "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+from celery import Celery  # noqa: E402  (the environment above must be set first)
+from kombu import Queue as KombuQueue  # noqa: E402
+
+from apps.core.queues import Queue  # noqa: E402
+
+
+def default_pool(platform: str = sys.platform) -> str:
+    """Prefork cannot fork on Windows; fall back to the solo pool there."""
+    return "solo" if platform.startswith("win") else "prefork"
+
+
+def route_to_declared_queue(name, args, kwargs, options, task=None, **kw):
+    """Send each task to the queue it declares (see apps.core.queues.task_options)."""
+    declared = getattr(task or app.tasks.get(name), "declared_queue", None)
+    return {"queue": declared} if declared else None
+
+
+app = Celery("intelli")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [KombuQueue(q.value, routing_key=q.value) for q in Queue]
+app.conf.task_routes = (route_to_declared_queue,)
+app.conf.worker_pool = default_pool()
+app.autodiscover_tasks()
+
+import apps.core.instrumentation  # noqa: E402, F401  (connects the worker signal handlers)

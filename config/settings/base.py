@@ -1,0 +1,301 @@
+"""Settings shared by every environment.
+
+Every value comes from the environment (or a `.env` file beside `manage.py`) through one reader,
+django-environ. Django's own variables carry the `DJANGO_` prefix; services are given as URLs
+(`DATABASE_URL`, `REDIS_URL`, `CELERY_BROKER_URL`). `.env.example` documents each variable.
+"""
+
+from pathlib import Path
+
+import environ
+
+from apps.core.queues import QUEUE_PROFILES, Queue
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# --- Django core -------------------------------------------------------------------------------
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "django_celery_results",
+    "apps.core",
+    "apps.accounts",
+    "apps.datasets",
+    "apps.jobs",
+    "apps.charts",
+    "apps.ai",
+    "apps.realtime",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ----------------------------------------------------------------------------------
+# SQLite on a laptop, PostgreSQL on a server. SQLite is tuned so that several worker processes
+# can write at once: WAL lets readers run beside the writer, IMMEDIATE transactions take the
+# write lock when they begin (no deadlocking lock upgrade half-way through), and the busy timeout
+# makes a writer wait for the lock instead of failing with "database is locked".
+SQLITE_BUSY_TIMEOUT_S = 30
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": SQLITE_BUSY_TIMEOUT_S,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth --------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# --- I18n --------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media --------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [d for d in [BASE_DIR / "frontend" / "dist"] if d.is_dir()]
+# Media holds uploads, canonical data and chart artifacts. It is never served publicly: every
+# download goes through an authenticated view that checks the owner.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Artifacts have deterministic names: a chart rendered twice replaces its files instead of
+        # leaving "chart_x8Yz.png" duplicates behind.
+        "OPTIONS": {"allow_overwrite": True},
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Uploads -----------------------------------------------------------------------------------
+INTELLI_MAX_UPLOAD_BYTES = env.int("INTELLI_MAX_UPLOAD_MB", default=50) * 1024 * 1024
+# An XLSX is a zip: a small file can inflate to gigabytes (a "zip bomb"). Parsers refuse archives
+# whose members would inflate beyond this.
+INTELLI_MAX_UNCOMPRESSED_BYTES = env.int("INTELLI_MAX_UNCOMPRESSED_MB", default=400) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "apps.datasets.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# --- REST API ----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "apps.core.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"login": env("INTELLI_LOGIN_RATE", default="10/min")},
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Intelli API",
+    "DESCRIPTION": "Patent search exports in, patent-landscape charts out.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "apps.jobs.models.JobStatus",
+        "ItemStatusEnum": "apps.jobs.models.ItemStatus",
+        "DatasetStatusEnum": "apps.datasets.models.DatasetStatus",
+        "DescriptionStatusEnum": "apps.ai.models.DescriptionStatus",
+        "AiProviderEnum": "apps.ai.models.Provider",
+    },
+}
+
+# --- Redis, Celery and Channels ----------------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_RESULT_EXPIRES = 3600  # results are kept for an hour; job state never depends on them
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_DEFAULT_QUEUE = Queue.INGESTION_IO.value
+CELERY_TASK_CREATE_MISSING_QUEUES = False
+CELERY_TASK_TRACK_STARTED = True
+# Task events let Flower (and `celery events`) follow every task.
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+# Recycle worker processes so leaks (matplotlib, fonts, caches) cannot grow without bound.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=200)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", default=1_000_000)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An unacknowledged message is redelivered after the visibility timeout: it must exceed the
+# longest hard time limit, or a long task would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(p.hard_time_limit for p in QUEUE_PROFILES.values()) * 2,
+}
+# An item still RUNNING this long after it started has lost its worker and was not redelivered:
+# the reaper (celery beat, every minute) fails it with a reason the user can act on.
+INTELLI_STALE_ITEM_S = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 120
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-items": {"task": "jobs.reap_stale_items", "schedule": 60.0},
+}
+
+# The channel layer carries events from workers to every ASGI server. redis-py's default 5 s
+# socket timeout equals channels_redis' 5 s blocking read and made idle consumers crash with
+# TimeoutError after a burst; the socket timeout must stay above that read.
+CHANNEL_LAYER_SOCKET_TIMEOUT_S = 15
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": env("CHANNEL_LAYER_URL", default=REDIS_URL),
+                    "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT_S,
+                    "socket_connect_timeout": 5,
+                    "health_check_interval": 10,
+                    "retry_on_timeout": True,
+                }
+            ],
+            # Messages a slow socket may have queued before the layer drops more (default 100).
+            # Dropped events are not lost: browsers resume from the persisted event log.
+            "capacity": 1500,
+            "expiry": 60,
+        },
+    },
+}
+
+# --- Intelli -----------------------------------------------------------------------------------
+# Progress events are transient and coalesced: at most this many per second per job.
+INTELLI_PROGRESS_EVENTS_PER_SECOND = 5
+# A reconnecting browser gets at most this many missed events replayed; past that it gets a fresh
+# snapshot instead (cheaper than streaming a long history).
+INTELLI_MAX_REPLAY_EVENTS = 2000
+# How many times an item may be started (worker crashes, redeliveries) before it is failed.
+INTELLI_MAX_ITEM_ATTEMPTS = 3
+
+# --- AI descriptions (apps.ai) -----------------------------------------------------------------
+# Two providers: "openai" speaks the OpenAI-compatible chat-completions protocol (OpenAI, Azure
+# OpenAI's v1 endpoint, the OpenAI-compatible endpoints of Gemini and Anthropic, Ollama, vLLM, a
+# LiteLLM proxy); "local" is the offline describer that writes from the chart's own numbers. The
+# default is "openai" when an API key is set, else "local". The key is never logged or stored.
+OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="https://api.openai.com/v1")
+# The header that carries the key: "Authorization" sends "Bearer <key>"; Azure OpenAI wants "api-key".
+OPENAI_AUTH_HEADER = env("OPENAI_AUTH_HEADER", default="Authorization")
+AI_PROVIDER = env("AI_PROVIDER", default="openai" if OPENAI_API_KEY else "local")
+AI_MODEL = env("AI_MODEL", default="gpt-4o-mini")
+# Tried in order, after AI_MODEL (or the model a job or request chose), when a model keeps failing.
+AI_FALLBACK_MODELS = env.list("AI_FALLBACK_MODELS", default=[])
+# One HTTP call may take this long; everything for one description (waiting for the shared rate
+# limit, retries, backoff, fallback models) must end within the deadline, which stays below the
+# ai queue's 60 s limit (the threads pool does not enforce Celery time limits; this does).
+AI_CALL_TIMEOUT_S = env.float("AI_CALL_TIMEOUT_S", default=25.0)
+AI_DEADLINE_S = env.float("AI_DEADLINE_S", default=50.0)
+# Retries per model on 429, 5xx, timeouts and unreadable answers (exponential backoff with full
+# jitter from 1 s, capped at 20 s; Retry-After is honoured). 401/403 are never retried.
+AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=3)
+AI_RETRY_BACKOFF_S = env.float("AI_RETRY_BACKOFF_S", default=1.0)
+# Requests per minute to the provider, shared by every worker through Redis (0: no limit).
+AI_REQUESTS_PER_MINUTE = env.int("AI_REQUESTS_PER_MINUTE", default=60)
+# Estimated spend per user per UTC day, in US dollars (0: no limit). Local descriptions cost 0.
+AI_DAILY_BUDGET_USD = env.float("AI_DAILY_BUDGET_USD", default=2.0)
+# Prices for the cost estimate, USD per million tokens: {"model": [input, output]}. A model
+# missing here is priced at AI_PRICE_UNKNOWN (set it to [0, 0] for a self-hosted model).
+AI_PRICES = env.json(
+    "AI_PRICES",
+    default={
+        "gpt-4o-mini": [0.15, 0.60],
+        "gpt-4o": [2.50, 10.00],
+        "gpt-4.1-nano": [0.10, 0.40],
+        "gpt-4.1-mini": [0.40, 1.60],
+        "gpt-4.1": [2.00, 8.00],
+        "gemini-2.0-flash": [0.10, 0.40],
+        "claude-3-5-haiku-latest": [0.80, 4.00],
+    },
+)
+AI_PRICE_UNKNOWN = env.list("AI_PRICE_UNKNOWN", cast=float, default=[2.50, 10.00])
+# Longest answer asked of the model, and how creative it may be.
+AI_MAX_OUTPUT_TOKENS = env.int("AI_MAX_OUTPUT_TOKENS", default=600)
+AI_TEMPERATURE = env.float("AI_TEMPERATURE", default=0.2)
+# Streamed text reaches browsers as coalesced `description.delta` events: at most this many per
+# second per item (each carries the whole text so far, so a dropped one loses nothing).
+INTELLI_DESCRIPTION_DELTAS_PER_SECOND = 10
+
+# --- Logging -----------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # httpx logs every request at INFO; only its warnings are worth a line per model call.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+}
