@@ -8,6 +8,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -49,12 +50,20 @@ class CsrfApi(APIView):
 
 
 class LoginApi(APIView):
+    """Sign in with the browser session.
+
+    DRF checks CSRF only for requests that are already authenticated; signing in is checked too, so
+    another site cannot sign a visitor into an account of its choosing (login CSRF). At most
+    `INTELLI_LOGIN_RATE` attempts per client address, counted in the shared cache.
+    """
+
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(request=CredentialsSerializer, responses=UserSerializer)
     def post(self, request):
+        SessionAuthentication().enforce_csrf(request._request)
         user = _authenticate(request)
         login(request, user)
         return Response(UserSerializer(user).data)

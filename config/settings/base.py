@@ -152,6 +152,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "apps.core.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env("INTELLI_LOGIN_RATE", default="10/min")},
+    # Behind nginx, the client's address is the last one the proxies added to X-Forwarded-For.
+    "NUM_PROXIES": env.int("INTELLI_NUM_PROXIES", default=None),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -174,6 +176,17 @@ SPECTACULAR_SETTINGS = {
 
 # --- Redis, Celery and Channels ----------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+# Django's cache lives in Redis so that every web process shares it: the login rate limit counts
+# attempts across all daphne processes and machines, not per process.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("CACHE_URL", default=REDIS_URL),
+        "KEY_PREFIX": "intelli:cache",
+        "TIMEOUT": 300,
+    }
+}
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = "django-db"
