@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -35,12 +36,47 @@ MAX_CLIENT_MESSAGE_BYTES = 4096
 # Close codes (4000-4999 are the application's): sent when refusing after the handshake.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_MANY_MESSAGES = 4429
+
+
+class MessageBudget:
+    """A token bucket: `rate` messages a second on average, bursts of up to `burst`.
+
+    A browser sends a resume after each reconnect and a ping now and then; a client that sends
+    far more is broken or hostile, and its socket is closed before it costs the server more.
+    """
+
+    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens, self.stamp = float(burst), clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 class BaseConsumer(AsyncJsonWebsocketConsumer):
     job_id: int | None = None
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.budget = MessageBudget(
+            rate=settings.INTELLI_WS_MESSAGES_PER_SECOND, burst=settings.INTELLI_WS_MESSAGE_BURST
+        )
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if not self.budget.take():
+            rate = settings.INTELLI_WS_MESSAGES_PER_SECOND
+            await self.send_error(
+                "too_many_messages", f"More than {rate:g} messages a second; reconnect to go on."
+            )
+            await self.close(code=CLOSE_TOO_MANY_MESSAGES)
+            return
         if text_data is None:
             await self.send_error("bad_message", "Send JSON text frames.")
             return

@@ -224,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
 # socket timeout equals channels_redis' 5 s blocking read and made idle consumers crash with
 # TimeoutError after a burst; the socket timeout must stay above that read.
 CHANNEL_LAYER_SOCKET_TIMEOUT_S = 15
+# What one browser may send on a socket: a resume after each reconnect and a ping now and then.
+# Past this rate the socket gets an error and is closed (code 4429).
+INTELLI_WS_MESSAGES_PER_SECOND = env.float("INTELLI_WS_MESSAGES_PER_SECOND", default=5.0)
+INTELLI_WS_MESSAGE_BURST = env.int("INTELLI_WS_MESSAGE_BURST", default=30)
+
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",

@@ -16,6 +16,7 @@ from apps.accounts.tests.factories import UserFactory
 from apps.jobs.events import EventType, NewEvent, emit_events, envelope
 from apps.jobs.models import Job
 from apps.jobs.tests.factories import job_with_items
+from apps.realtime.consumers import MessageBudget
 from apps.realtime.groups import job_group, user_jobs_group
 from config.asgi import application
 
@@ -223,3 +224,51 @@ async def test_socket_survives_a_quiet_period_after_a_burst():
     await layer.group_send(job_group(job.pk), {"type": "job.event", "event": late})
     assert (await socket.receive_json_from(TIMEOUT))["data"] == {"n": "late"}
     await socket.disconnect()
+
+
+async def test_a_huge_frame_gets_an_error_and_the_socket_stays_open():
+    job = await make_job()
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    await socket.receive_json_from(TIMEOUT)
+    await socket.send_to(text_data='{"action": "ping", "pad": "' + "x" * 5_000_000 + '"}')
+    assert (await socket.receive_json_from(TIMEOUT))["data"]["code"] == "message_too_large"
+    await socket.send_json_to({"action": "ping"})
+    assert (await socket.receive_json_from(TIMEOUT))["type"] == "pong"
+    await socket.disconnect()
+
+
+async def test_a_flood_is_cut_off_politely_and_other_sockets_carry_on(settings):
+    settings.INTELLI_WS_MESSAGES_PER_SECOND = 5
+    settings.INTELLI_WS_MESSAGE_BURST = 10
+    job = await make_job()
+    flooder, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    calm, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    await flooder.receive_json_from(TIMEOUT)
+    await calm.receive_json_from(TIMEOUT)
+
+    for _ in range(200):
+        await flooder.send_json_to({"action": "ping"})
+    replies = []
+    while True:
+        output = await flooder.receive_output(TIMEOUT)
+        if output["type"] == "websocket.close":
+            break
+        replies.append(output)
+    assert output["code"] == 4429
+    frames = [message for message in replies if message["type"] == "websocket.send"]
+    assert len(frames) <= 11  # the burst's pongs, then one error
+    assert '"too_many_messages"' in frames[-1]["text"]
+
+    await calm.send_json_to({"action": "ping"})
+    assert (await calm.receive_json_from(TIMEOUT))["type"] == "pong"
+    await calm.disconnect()
+
+
+def test_the_message_budget_refills_at_its_rate():
+    now = [0.0]
+    budget = MessageBudget(rate=2, burst=3, clock=lambda: now[0])
+    assert [budget.take() for _ in range(4)] == [True, True, True, False]
+    now[0] = 0.5  # one token back
+    assert [budget.take(), budget.take()] == [True, False]
+    now[0] = 100.0  # never more than the burst
+    assert [budget.take() for _ in range(4)] == [True, True, True, False]
