@@ -2,9 +2,11 @@
 
 A job socket gets a snapshot on connect, then live events. The client may send
 `{"action": "resume", "after_seq": N}` to have every event after N replayed in order, and
-`{"action": "ping"}`. Live events carry per-job sequence numbers: the consumer never forwards an
-event twice, and when the channel layer dropped some (it is at-most-once, and drops when a socket
-falls behind) it reads the missing ones from the event log before forwarding the next — the
+`{"action": "ping"}`; a browser reconnecting after a drop puts it in the URL instead
+(`/ws/jobs/<id>/?after_seq=N`), so the replay comes before any live event. Live events carry
+per-job sequence numbers: the consumer never forwards an event twice, and when the channel layer
+dropped some (it is at-most-once, and drops when a socket falls behind) it reads the missing ones
+from the event log before forwarding the next — the
 browser sees every event, in order.
 """
 
@@ -14,6 +16,7 @@ import json
 import logging
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -120,6 +123,14 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         return user if user is not None and user.is_authenticated else None
 
 
+def resume_point(scope: dict[str, Any]) -> int | None:
+    """The `after_seq` of the socket's query string (`/ws/jobs/7/?after_seq=42`), if valid."""
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("after_seq", [])
+    if len(values) == 1 and values[0].isdigit() and len(values[0]) < 19:
+        return int(values[0])
+    return None
+
+
 class JobConsumer(BaseConsumer):
     async def connect(self):
         user = self.user()
@@ -138,6 +149,11 @@ class JobConsumer(BaseConsumer):
         await self.channel_layer.group_add(job_group(job_id), self.channel_name)
         await self.accept()
         await self.send_snapshot()
+        # A browser coming back after a drop says where it stopped in the URL: the missed events are
+        # replayed here, before this consumer handles any live one, so they arrive in order.
+        after_seq = resume_point(self.scope)
+        if after_seq is not None:
+            await self.resume(after_seq)
 
     async def disconnect(self, code):
         if self.job_id is not None:

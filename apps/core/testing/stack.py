@@ -53,24 +53,34 @@ class LiveStack:
         command = worker_argv(queue, python=sys.executable, hostname=hostname, concurrency=concurrency)
         return self._spawn(f"worker-{queue.value}", [*command, "--without-mingle", "--without-gossip"])
 
+    def start_daphne(self) -> subprocess.Popen:
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.http_port)]
+        return self._spawn("daphne", [*command, "config.asgi:application"])
+
     def start(self) -> LiveStack:
-        self._spawn(
-            "daphne",
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.http_port),
-                "config.asgi:application",
-            ],
-        )
+        self.start_daphne()
         for queue in self.queues:
             self.start_worker(queue)
         self.wait_ready()
         return self
+
+    def stop_process(self, name: str, sig: signal.Signals = signal.SIGTERM, timeout: float = 20) -> None:
+        """Stop one process of the stack (and its children), as an operator or a crash would."""
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def restart_daphne(self, *, down_s: float = 0.0) -> None:
+        """Stop the web server, stay down `down_s` seconds, start it again on the same port."""
+        self.stop_process("daphne")
+        time.sleep(down_s)
+        self.start_daphne()
+        self.wait_ready()
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S

@@ -272,3 +272,24 @@ def test_the_message_budget_refills_at_its_rate():
     assert [budget.take(), budget.take()] == [True, False]
     now[0] = 100.0  # never more than the burst
     assert [budget.take() for _ in range(4)] == [True, True, True, False]
+
+
+async def test_resume_point_in_the_url_replays_before_any_live_event():
+    job = await make_job()
+    await add_events(job, 5)  # seqs 2..6, never broadcast
+    socket, connected = await connect(f"/ws/jobs/{job.pk}/?after_seq=3", job.owner)
+    assert connected
+    snapshot = await socket.receive_json_from(TIMEOUT)
+    assert snapshot["type"] == "job.snapshot" and snapshot["seq"] == 6
+    assert [(await socket.receive_json_from(TIMEOUT))["seq"] for _ in range(3)] == [4, 5, 6]
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize("query", ["after_seq=-1", "after_seq=abc", "after_seq=1&after_seq=2", "after_seq="])
+async def test_a_bad_resume_point_in_the_url_is_ignored(query):
+    job = await make_job()
+    socket, connected = await connect(f"/ws/jobs/{job.pk}/?{query}", job.owner)
+    assert connected
+    assert (await socket.receive_json_from(TIMEOUT))["type"] == "job.snapshot"
+    assert await socket.receive_nothing(0.2)
+    await socket.disconnect()
