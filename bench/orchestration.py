@@ -1,0 +1,202 @@
+#!/usr/bin/env python
+"""What does the machinery around a chart cost? A 1,000-item job of the cheapest chart.
+
+Starts the stack as `make run` does (embedded Redis, daphne, a worker per queue with its production
+concurrency) on a fresh SQLite database (or DATABASE_URL), uploads the Espacenet "Filters" export
+and submits one job of N items (default 1,000, the most a job may hold) of the publication trend at
+the smallest style (72 dpi, 3 x 2 in, PNG only), watched by a WebSocket client. It prints:
+
+- orchestration overhead per item beyond the analysis itself, two ways:
+  * inside the task: the item's RUNNING → SUCCESS time minus its own load + compute + render time
+    (claiming, storing four files, the success transaction with its counters and events);
+  * end to end: (job wall time * chart processes - sum of load + compute + render) / N, which adds the
+    broker hand-off and whatever keeps a process idle;
+- SQL statements per item (the workers' per-task log lines);
+- the events a browser receives: persisted and transient, per second over the job.
+
+Target (issue #7): ≤ 3 ms of overhead per item. For scale: raw Celery with Redis runs about 1,000
+no-op tasks a second on this machine, i.e. ~1 ms a task per process.
+
+    .venv/bin/python bench/orchestration.py [--items 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+import requests  # noqa: E402
+from websockets.sync.client import connect as ws_connect  # noqa: E402
+
+from apps.core.embedded_redis import free_port, start_redis, stop_redis  # noqa: E402
+from apps.core.queues import QUEUE_PROFILES, Queue  # noqa: E402
+from apps.core.testing.stack import LiveStack  # noqa: E402
+
+PASSWORD = "bench-password-not-secret"  # noqa: S105
+SQL_LINE = re.compile(r"task charts\.render_item\[.*?\] .* sql=(\d+)")
+STYLE = {"dpi": 72, "width": 3, "height": 2, "formats": ["png"]}
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--items", type=int, default=1000)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="intelli-bench-"))
+    redis_process = None
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40,
+        "MEDIA_ROOT": str(work / "media"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.setdefault("DATABASE_URL", f"sqlite:///{work / 'db.sqlite3'}")
+    if not env.get("REDIS_URL"):
+        port = free_port()
+        redis_process = start_redis(port=port, data_dir=work / "redis", appendonly=True)
+        env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+
+    def manage(*command: str) -> None:
+        subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, check=True)
+
+    manage("migrate", "--noinput", "-v0")
+    manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user('bench', password='{PASSWORD}')",
+    )
+    stack = LiveStack(env=env, log_dir=work / "logs")
+    try:
+        stack.start()
+        run(stack, args.items)
+    finally:
+        stack.stop()
+        if redis_process is not None:
+            stop_redis(redis_process)
+    return 0
+
+
+def signed_in(stack: LiveStack) -> tuple[requests.Session, dict[str, str]]:
+    http = requests.Session()
+    http.headers["Origin"] = stack.base_url
+    http.get(f"{stack.base_url}/api/v1/auth/csrf/").raise_for_status()
+    http.headers["X-CSRFToken"] = http.cookies["csrftoken"]
+    http.post(
+        f"{stack.base_url}/api/v1/auth/login/", json={"username": "bench", "password": PASSWORD}
+    ).raise_for_status()
+    http.headers["X-CSRFToken"] = http.cookies["csrftoken"]
+    return http, {"Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items())}
+
+
+def ready_dataset(stack: LiveStack, http: requests.Session) -> int:
+    from apps.datasets.tests.fixtures import build_filters_xlsx
+
+    shared = BASE_DIR.parent / "shared" / "data" / "espacenet-filters.xlsx"
+    content = shared.read_bytes() if shared.is_file() else build_filters_xlsx()
+    response = http.post(f"{stack.base_url}/api/v1/datasets/", files={"file": ("export.xlsx", content)})
+    response.raise_for_status()
+    dataset_id = response.json()["id"]
+    while (dataset := http.get(f"{stack.base_url}/api/v1/datasets/{dataset_id}/").json())["status"] not in (
+        "READY",
+        "FAILED",
+    ):
+        time.sleep(0.05)
+    if dataset["status"] != "READY":
+        raise SystemExit(f"Ingestion failed: {dataset['error']}")
+    return dataset_id
+
+
+def run(stack: LiveStack, items: int) -> None:
+    http, cookie = signed_in(stack)
+    dataset_id = ready_dataset(stack, http)
+    warm = {"dataset": dataset_id, "analyses": [{"key": "publication_trend"}] * 4, "style": STYLE}
+    http.post(f"{stack.base_url}/api/v1/jobs/", json=warm).raise_for_status()  # wake every process
+    time.sleep(3)
+    sql_before = len(SQL_LINE.findall(stack.log("worker-charts_cpu")))
+
+    payload = {"dataset": dataset_id, "analyses": [{"key": "publication_trend"}] * items, "style": STYLE}
+    persisted = transient = 0
+    with ws_connect(f"{stack.ws_url}/ws/jobs/", origin=stack.base_url, additional_headers=cookie) as listing:
+        listing.recv(timeout=10)
+        started = time.perf_counter()
+        created = http.post(f"{stack.base_url}/api/v1/jobs/", json=payload)
+        created.raise_for_status()
+        submitted = time.perf_counter()
+        job_id = created.json()["id"]
+        with ws_connect(
+            f"{stack.ws_url}/ws/jobs/{job_id}/?after_seq=0", origin=stack.base_url, additional_headers=cookie
+        ) as socket:
+            socket.recv(timeout=10)  # snapshot
+            while True:
+                event = json.loads(socket.recv(timeout=300))
+                if event["seq"] is None:
+                    transient += 1
+                else:
+                    persisted += 1
+                if event["type"] == "job.finished":
+                    break
+        wall = time.perf_counter() - started
+
+    job = http.get(f"{stack.base_url}/api/v1/jobs/{job_id}/").json()
+    if job["status"] != "SUCCESS":
+        raise SystemExit(f"Job ended {job['status']}")
+    analysis_ms, task_ms = [], []
+    for item in job["items"]:
+        timings = item["timings"]
+        analysis = timings["load_ms"] + timings["compute_ms"] + timings["render_ms"]
+        analysis_ms.append(analysis)
+        task_ms.append(
+            (parse_time(item["finished_at"]) - parse_time(item["started_at"])).total_seconds() * 1000
+        )
+    in_task = [task - analysis for task, analysis in zip(task_ms, analysis_ms, strict=True)]
+    processes = QUEUE_PROFILES[Queue.CHARTS_CPU].concurrency
+    end_to_end = (wall * 1000 * processes - sum(analysis_ms)) / items
+    sql = [int(n) for n in SQL_LINE.findall(stack.log("worker-charts_cpu"))][sql_before:]
+
+    print(f"Intelli orchestration — one job of {items} publication-trend charts at {STYLE}")
+    print(
+        f"  machine   {platform.node()}: {os.cpu_count()} CPUs, {platform.platform()}, "
+        f"Python {platform.python_version()}"
+    )
+    print(f"  database  {stack.env['DATABASE_URL'].split('://')[0]}; {processes} chart processes")
+    print(f"  POST /jobs/ with {items} items   {(submitted - started) * 1000:.0f} ms")
+    print(f"  job wall time                 {wall:.1f} s  ({items / wall:.0f} items/s)")
+    print(f"  analysis (load+compute+render) median {statistics.median(analysis_ms):.1f} ms per item")
+    print(
+        f"  overhead inside the task      median {statistics.median(in_task):.2f} ms  "
+        f"mean {statistics.mean(in_task):.2f} ms per item   (target ≤ 3 ms)"
+    )
+    print(
+        f"  overhead end to end           {end_to_end:.2f} ms per item (wall * processes - analysis) / items"
+    )
+    if sql:
+        print(f"  SQL statements per item       median {statistics.median(sql):.0f}  max {max(sql)}")
+    print(
+        f"  events to the browser         {persisted} persisted + {transient} transient in {wall:.1f} s "
+        f"= {(persisted + transient) / wall:.0f} per second"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
