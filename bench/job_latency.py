@@ -20,35 +20,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+from common import FILTERS_EXPORT, bench_stack, cookie_header, machine, percentile, signed_in
+from websockets.sync.client import connect as ws_connect
 
-import requests  # noqa: E402
-from websockets.sync.client import connect as ws_connect  # noqa: E402
+from apps.charts.analyses import CLASSIC_EIGHT
+from apps.core.testing.stack import LiveStack
 
-from apps.charts.analyses import CLASSIC_EIGHT  # noqa: E402
-from apps.core.embedded_redis import free_port, start_redis, stop_redis  # noqa: E402
-from apps.core.testing.stack import LiveStack  # noqa: E402
-
-DEFAULT_FILE = BASE_DIR.parent / "shared" / "data" / "espacenet-filters.xlsx"
-PASSWORD = "bench-password-not-secret"  # noqa: S105
 TERMINAL = {"SUCCESS", "PARTIAL_SUCCESS", "FAILED", "CANCELLED"}
 SQL_LINE = re.compile(r"task charts\.render_item\[.*?\] .* sql=(\d+)")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def export_bytes(path: Path) -> tuple[bytes, str]:
@@ -64,59 +49,17 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--file", type=Path, default=FILTERS_EXPORT)
     args = parser.parse_args()
-
-    work = Path(tempfile.mkdtemp(prefix="intelli-bench-"))
-    redis_process = None
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40,
-        "MEDIA_ROOT": str(work / "media"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.setdefault("DATABASE_URL", f"sqlite:///{work / 'db.sqlite3'}")
-    if not env.get("REDIS_URL"):
-        port = free_port()
-        redis_process = start_redis(port=port, data_dir=work / "redis", appendonly=False)
-        env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-
-    def manage(*command: str) -> None:
-        subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, check=True)
-
-    manage("migrate", "--noinput", "-v0")
-    manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_user('bench', password='{PASSWORD}')",
-    )
-    stack = LiveStack(env=env, log_dir=work / "logs")
-    try:
-        stack.start()
+    with bench_stack() as stack:
         report(stack, args)
-    finally:
-        stack.stop()
-        if redis_process is not None:
-            stop_redis(redis_process)
     return 0
 
 
 def report(stack: LiveStack, args: argparse.Namespace) -> None:
-    http = requests.Session()
-    http.headers["Origin"] = stack.base_url
-    http.get(f"{stack.base_url}/api/v1/auth/csrf/").raise_for_status()
-    csrf = {"X-CSRFToken": http.cookies["csrftoken"]}
-    http.post(
-        f"{stack.base_url}/api/v1/auth/login/", json={"username": "bench", "password": PASSWORD}, headers=csrf
-    ).raise_for_status()
-    csrf = {"X-CSRFToken": http.cookies["csrftoken"]}
-
+    http = signed_in(stack)
     content, source = export_bytes(args.file)
-    response = http.post(
-        f"{stack.base_url}/api/v1/datasets/", files={"file": ("export.xlsx", content)}, headers=csrf
-    )
+    response = http.post(f"{stack.base_url}/api/v1/datasets/", files={"file": ("export.xlsx", content)})
     response.raise_for_status()
     dataset_id = response.json()["id"]
     while (dataset := http.get(f"{stack.base_url}/api/v1/datasets/{dataset_id}/").json())["status"] not in (
@@ -127,16 +70,15 @@ def report(stack: LiveStack, args: argparse.Namespace) -> None:
     if dataset["status"] != "READY":
         raise SystemExit(f"Ingestion failed: {dataset['error']}")
 
-    cookies = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
     payload = {"dataset": dataset_id, "analyses": [{"key": key} for key in CLASSIC_EIGHT]}
 
     def run_job() -> tuple[float, int]:
         with ws_connect(
-            f"{stack.ws_url}/ws/jobs/", origin=stack.base_url, additional_headers={"Cookie": cookies}
+            f"{stack.ws_url}/ws/jobs/", origin=stack.base_url, additional_headers=cookie_header(http)
         ) as socket:
             socket.recv(timeout=10)  # the list snapshot
             started = time.perf_counter()
-            created = http.post(f"{stack.base_url}/api/v1/jobs/", json=payload, headers=csrf)
+            created = http.post(f"{stack.base_url}/api/v1/jobs/", json=payload)
             created.raise_for_status()
             job_id = created.json()["id"]
             while True:
@@ -167,10 +109,7 @@ def report(stack: LiveStack, args: argparse.Namespace) -> None:
 
     print(f"Intelli job latency — {args.runs} runs of the eight-chart job")
     print(f"  input     {source}")
-    print(
-        f"  machine   {platform.node()}: {os.cpu_count()} CPUs, {platform.platform()}, "
-        f"Python {platform.python_version()}"
-    )
+    print(f"  machine   {machine()}")
     print(f"  database  {stack.env['DATABASE_URL'].split('://')[0]}; broker {stack.env['REDIS_URL']}")
     print(
         "  POST → finished (WebSocket)  "

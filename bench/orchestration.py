@@ -24,28 +24,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+from common import bench_stack, cookie_header, machine, ready_dataset, signed_in
+from websockets.sync.client import connect as ws_connect
 
-import requests  # noqa: E402
-from websockets.sync.client import connect as ws_connect  # noqa: E402
+from apps.core.queues import QUEUE_PROFILES, Queue
+from apps.core.testing.stack import LiveStack
 
-from apps.core.embedded_redis import free_port, start_redis, stop_redis  # noqa: E402
-from apps.core.queues import QUEUE_PROFILES, Queue  # noqa: E402
-from apps.core.testing.stack import LiveStack  # noqa: E402
-
-PASSWORD = "bench-password-not-secret"  # noqa: S105
 SQL_LINE = re.compile(r"task charts\.render_item\[.*?\] .* sql=(\d+)")
 STYLE = {"dpi": 72, "width": 3, "height": 2, "formats": ["png"]}
 
@@ -60,75 +50,14 @@ def main() -> int:
     )
     parser.add_argument("--items", type=int, default=1000)
     args = parser.parse_args()
-
-    work = Path(tempfile.mkdtemp(prefix="intelli-bench-"))
-    redis_process = None
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DJANGO_SECRET_KEY": "bench-only-" + "x" * 40,
-        "MEDIA_ROOT": str(work / "media"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.setdefault("DATABASE_URL", f"sqlite:///{work / 'db.sqlite3'}")
-    if not env.get("REDIS_URL"):
-        port = free_port()
-        redis_process = start_redis(port=port, data_dir=work / "redis", appendonly=True)
-        env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-
-    def manage(*command: str) -> None:
-        subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, check=True)
-
-    manage("migrate", "--noinput", "-v0")
-    manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_user('bench', password='{PASSWORD}')",
-    )
-    stack = LiveStack(env=env, log_dir=work / "logs")
-    try:
-        stack.start()
+    with bench_stack() as stack:
         run(stack, args.items)
-    finally:
-        stack.stop()
-        if redis_process is not None:
-            stop_redis(redis_process)
     return 0
 
 
-def signed_in(stack: LiveStack) -> tuple[requests.Session, dict[str, str]]:
-    http = requests.Session()
-    http.headers["Origin"] = stack.base_url
-    http.get(f"{stack.base_url}/api/v1/auth/csrf/").raise_for_status()
-    http.headers["X-CSRFToken"] = http.cookies["csrftoken"]
-    http.post(
-        f"{stack.base_url}/api/v1/auth/login/", json={"username": "bench", "password": PASSWORD}
-    ).raise_for_status()
-    http.headers["X-CSRFToken"] = http.cookies["csrftoken"]
-    return http, {"Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items())}
-
-
-def ready_dataset(stack: LiveStack, http: requests.Session) -> int:
-    from apps.datasets.tests.fixtures import build_filters_xlsx
-
-    shared = BASE_DIR.parent / "shared" / "data" / "espacenet-filters.xlsx"
-    content = shared.read_bytes() if shared.is_file() else build_filters_xlsx()
-    response = http.post(f"{stack.base_url}/api/v1/datasets/", files={"file": ("export.xlsx", content)})
-    response.raise_for_status()
-    dataset_id = response.json()["id"]
-    while (dataset := http.get(f"{stack.base_url}/api/v1/datasets/{dataset_id}/").json())["status"] not in (
-        "READY",
-        "FAILED",
-    ):
-        time.sleep(0.05)
-    if dataset["status"] != "READY":
-        raise SystemExit(f"Ingestion failed: {dataset['error']}")
-    return dataset_id
-
-
 def run(stack: LiveStack, items: int) -> None:
-    http, cookie = signed_in(stack)
+    http = signed_in(stack)
+    cookie = cookie_header(http)
     dataset_id = ready_dataset(stack, http)
     warm = {"dataset": dataset_id, "analyses": [{"key": "publication_trend"}] * 4, "style": STYLE}
     http.post(f"{stack.base_url}/api/v1/jobs/", json=warm).raise_for_status()  # wake every process
@@ -175,10 +104,7 @@ def run(stack: LiveStack, items: int) -> None:
     sql = [int(n) for n in SQL_LINE.findall(stack.log("worker-charts_cpu"))][sql_before:]
 
     print(f"Intelli orchestration — one job of {items} publication-trend charts at {STYLE}")
-    print(
-        f"  machine   {platform.node()}: {os.cpu_count()} CPUs, {platform.platform()}, "
-        f"Python {platform.python_version()}"
-    )
+    print(f"  machine   {machine()}")
     print(f"  database  {stack.env['DATABASE_URL'].split('://')[0]}; {processes} chart processes")
     print(f"  POST /jobs/ with {items} items   {(submitted - started) * 1000:.0f} ms")
     print(f"  job wall time                 {wall:.1f} s  ({items / wall:.0f} items/s)")

@@ -1,0 +1,175 @@
+#!/usr/bin/env python
+"""How do the sockets hold up when many browsers watch? 500 browsers on one job, 20 more jobs running.
+
+Starts the stack as `make run` does (one daphne process, a worker per queue), submits the watched
+job (default 100 charts) and 20 other jobs (10 charts each) at once, and opens 500 sockets on the
+watched job, each resuming from sequence 0 as a browser that opened the page late would. A tenth
+of the browsers drop their socket halfway and come back with `?after_seq=<last applied>`, as the
+web UI does. It prints:
+
+- event latency, from the event's own timestamp (set when the transaction that wrote it committed
+  its row) to its arrival in the browser, for live events: p50, p99, max;
+- events lost (a browser whose sequence numbers are not exactly 1..last) — target 0 — and
+  duplicates dropped by the browsers;
+- daphne's CPU time and peak memory while it served them.
+
+    .venv/bin/python bench/ws_fanout.py [--browsers 500] [--items 100] [--other-jobs 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import time
+from datetime import datetime
+
+import psutil
+import websockets
+from common import bench_stack, cookie_header, machine, percentile, ready_dataset, signed_in
+
+from apps.core.testing.stack import LiveStack
+
+STYLE = {"dpi": 72, "width": 4, "height": 3, "formats": ["png"]}
+
+
+class Browser:
+    def __init__(self, number: int, url: str, origin: str, cookie: dict[str, str], *, drops: bool) -> None:
+        self.number, self.url, self.origin, self.cookie = number, url, origin, cookie
+        self.drops = drops
+        self.seqs: list[int] = []
+        self.latencies_ms: list[float] = []
+        self.duplicates = 0
+        self.reconnects = 0
+        self.finished = False
+
+    async def run(self, total_hint: int) -> None:
+        while not self.finished:
+            last = self.seqs[-1] if self.seqs else 0
+            try:
+                async with websockets.connect(
+                    f"{self.url}?after_seq={last}",
+                    origin=self.origin,
+                    additional_headers=self.cookie,
+                    open_timeout=60,
+                    max_size=None,
+                ) as socket:
+                    snapshot = json.loads(await asyncio.wait_for(socket.recv(), 60))
+                    live_from = snapshot["seq"]  # events after this one are live, not replayed
+                    async for frame in socket:
+                        event = json.loads(frame)
+                        seq = event["seq"]
+                        if seq is None:
+                            continue
+                        if self.seqs and seq <= self.seqs[-1]:
+                            self.duplicates += 1
+                            continue
+                        self.seqs.append(seq)
+                        if seq > live_from:
+                            sent = datetime.fromisoformat(event["at"].replace("Z", "+00:00")).timestamp()
+                            self.latencies_ms.append((time.time() - sent) * 1000)
+                        if event["type"] == "job.finished":
+                            self.finished = True
+                            return
+                        if self.drops and self.reconnects == 0 and len(self.seqs) > total_hint // 2:
+                            self.reconnects += 1
+                            break  # drop the socket halfway, come back where we stopped
+            except (TimeoutError, OSError, websockets.ConnectionClosed):
+                self.reconnects += 1
+                await asyncio.sleep(random.uniform(0.2, 1.0))
+
+
+async def watch(browsers: list[Browser], total_hint: int) -> None:
+    # Open the sockets in waves, as page loads would arrive, not all in the same millisecond.
+    tasks = []
+    for browser in browsers:
+        tasks.append(asyncio.create_task(browser.run(total_hint)))
+        await asyncio.sleep(0.002)
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=900)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--browsers", type=int, default=500)
+    parser.add_argument("--items", type=int, default=100)
+    parser.add_argument("--other-jobs", type=int, default=20)
+    args = parser.parse_args()
+    with bench_stack() as stack:
+        run(stack, args)
+    return 0
+
+
+def run(stack: LiveStack, args: argparse.Namespace) -> None:
+    http = signed_in(stack)
+    dataset_id = ready_dataset(stack, http)
+    daphne = psutil.Process(stack.processes["daphne"].pid)
+
+    def submit(items: int) -> int:
+        payload = {"dataset": dataset_id, "analyses": [{"key": "publication_trend"}] * items, "style": STYLE}
+        response = http.post(f"{stack.base_url}/api/v1/jobs/", json=payload)
+        response.raise_for_status()
+        return response.json()["id"]
+
+    watched = submit(args.items)
+    for _ in range(args.other_jobs):
+        submit(10)
+    cpu_before = sum(daphne.cpu_times()[:2])
+    started = time.perf_counter()
+    browsers = [
+        Browser(
+            n, f"{stack.ws_url}/ws/jobs/{watched}/", stack.base_url, cookie_header(http), drops=n % 10 == 0
+        )
+        for n in range(args.browsers)
+    ]
+    peak_rss = [daphne.memory_info().rss]
+
+    async def sample_memory():
+        while True:
+            peak_rss.append(daphne.memory_info().rss)
+            await asyncio.sleep(0.5)
+
+    async def main_async():
+        sampler = asyncio.create_task(sample_memory())
+        try:
+            await watch(browsers, total_hint=args.items * 3)
+        finally:
+            sampler.cancel()
+
+    asyncio.run(main_async())
+    wall = time.perf_counter() - started
+    cpu = sum(daphne.cpu_times()[:2]) - cpu_before
+
+    job = http.get(f"{stack.base_url}/api/v1/jobs/{watched}/").json()
+    last = job["event_seq"]
+    lost = sum(1 for b in browsers if b.seqs != list(range(1, last + 1)))
+    latencies = [ms for b in browsers for ms in b.latencies_ms]
+    print(f"Intelli WebSocket fan-out — {args.browsers} browsers on one job of {args.items} charts")
+    print(f"  machine   {machine()}")
+    print(f"  other jobs running meanwhile: {args.other_jobs} x 10 charts; one daphne process")
+    print(f"  watched job {job['status']}, {last} persisted events; wall {wall:.1f} s")
+    if latencies:
+        p50, p99 = statistics.median(latencies), percentile(latencies, 0.99)
+        print(
+            f"  live event latency   p50 {p50:.0f} ms  p99 {p99:.0f} ms  max {max(latencies):.0f} ms"
+            f"  ({len(latencies)} deliveries)"
+        )
+    else:
+        print("  live event latency   (no live events: the job finished before the sockets opened)")
+    reconnects, duplicates = sum(b.reconnects for b in browsers), sum(b.duplicates for b in browsers)
+    print(
+        f"  browsers with a gap or a loss: {lost} of {len(browsers)} (target 0); "
+        f"reconnects {reconnects}; duplicates dropped {duplicates}"
+    )
+    print(
+        f"  daphne CPU {cpu:.1f} s over {wall:.1f} s ({cpu / wall * 100:.0f}% of one core); "
+        f"peak RSS {max(peak_rss) / 1024 / 1024:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
