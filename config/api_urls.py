@@ -7,6 +7,10 @@ from apps.ai.urls import ai_urls
 from apps.ai.urls import item_urls as description_item_urls
 from apps.charts.apis import AnalysisListApi
 from apps.jobs.urls import item_urls, job_urls
+from apps.library.urls import library_urls
+from apps.notifications.urls import notification_urls
+from apps.ops.apis import SystemApi
+from apps.reports.urls import report_urls
 
 app_name = "api"
 
@@ -18,6 +22,10 @@ urlpatterns = [
     path("items/", include(item_urls)),
     path("items/", include(description_item_urls)),
     path("ai/", include(ai_urls)),
+    path("library/", include(library_urls)),
+    path("reports/", include(report_urls)),
+    path("notifications/", include(notification_urls)),
+    path("system/", SystemApi.as_view(), name="system"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from apps.ops.urls import probe_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
-    # The web UI arrives with the frontend; until then the API docs are the front door.
-    path("", RedirectView.as_view(url="/api/v1/docs/", permanent=False)),
+    # Probes and Prometheus metrics (apps/ops): /healthz, /readyz, /metrics.
+    path("", include(probe_urls)),
+    # The web UI (apps/web): every other path is the single-page app's index.html.
+    path("", include("apps.web.urls")),
 ]

@@ -69,7 +69,105 @@ CATALOG: Final[dict[str, dict[str, str]]] = {
         "en": "The largest CPC groups as rectangles sized by documents and coloured by CPC section.",
         "es": "Los mayores grupos CPC como rectángulos según sus documentos, coloreados por sección CPC.",
     },
+    # Record-level analyses (issue #3).
+    "analysis.applicant_year_heatmap.title": {"en": "Applicants by year", "es": "Solicitantes por año"},
+    "analysis.applicant_year_heatmap.description": {
+        "en": "Documents per year of the top applicants, as a grid of shaded cells.",
+        "es": "Documentos por año de los principales solicitantes, como una cuadrícula sombreada.",
+    },
+    "analysis.co_classification.title": {"en": "Co-classification", "es": "Coclasificación"},
+    "analysis.co_classification.description": {
+        "en": "How often the most frequent classification codes are given to the same document.",
+        "es": "Con qué frecuencia los códigos de clasificación más comunes se asignan al mismo documento.",
+    },
+    "analysis.technology_life_cycle.title": {
+        "en": "Technology life cycle",
+        "es": "Ciclo de vida tecnológico",
+    },
+    "analysis.technology_life_cycle.description": {
+        "en": "Applicants against documents year by year, a path that shows growth, maturity or decline.",
+        "es": "Solicitantes frente a documentos año a año, un recorrido que muestra crecimiento, "
+        "madurez o declive.",
+    },
+    "analysis.family_size_distribution.title": {
+        "en": "Family size distribution",
+        "es": "Distribución del tamaño de familia",
+    },
+    "analysis.family_size_distribution.description": {
+        "en": "How many patent families have each number of members.",
+        "es": "Cuántas familias de patentes tienen cada número de miembros.",
+    },
+    "analysis.legal_status.title": {"en": "Legal status", "es": "Situación legal"},
+    "analysis.legal_status.description": {
+        "en": "Documents by legal status: active, pending, discontinued, expired or inactive.",
+        "es": "Documentos por situación legal: en vigor, en trámite, abandonados, caducados o inactivos.",
+    },
+    "analysis.most_cited.title": {"en": "Most-cited patents", "es": "Patentes más citadas"},
+    "analysis.most_cited.description": {
+        "en": "The documents cited most often by later patents.",
+        "es": "Los documentos más citados por patentes posteriores.",
+    },
+    "analysis.new_entrants.title": {"en": "New entrants per year", "es": "Nuevos solicitantes por año"},
+    "analysis.new_entrants.description": {
+        "en": "Applicants whose first document in the data falls in each year, beside those already active.",
+        "es": "Solicitantes cuyo primer documento en los datos cae en cada año, junto a los ya activos.",
+    },
+    "analysis.jurisdictions_by_family.title": {
+        "en": "Jurisdictions of protection",
+        "es": "Jurisdicciones de protección",
+    },
+    "analysis.jurisdictions_by_family.description": {
+        "en": "How many patent families seek protection in each country or office.",
+        "es": "Cuántas familias de patentes buscan protección en cada país u oficina.",
+    },
+    "analysis.top_applicants_over_time.title": {
+        "en": "Top applicants over time",
+        "es": "Principales solicitantes en el tiempo",
+    },
+    "analysis.top_applicants_over_time.description": {
+        "en": "Documents per year of each top applicant, one small chart per applicant.",
+        "es": "Documentos por año de cada solicitante principal, un pequeño gráfico por solicitante.",
+    },
     # Subtitles: the second line under a chart title.
+    "subtitle.heatmap": {
+        "en": "Documents per applicant and year · top {top_n} · {years}",
+        "es": "Documentos por solicitante y año · {top_n} principales · {years}",
+    },
+    "subtitle.small_multiples": {
+        "en": "Documents per year · top {top_n} applicants · {years}",
+        "es": "Documentos por año · {top_n} solicitantes principales · {years}",
+    },
+    "subtitle.life_cycle": {
+        "en": "Distinct applicants and documents per year · {years}",
+        "es": "Solicitantes distintos y documentos por año · {years}",
+    },
+    "subtitle.new_entrants": {
+        "en": "Applicants active per year · {total} new entrants · {years}",
+        "es": "Solicitantes activos por año · {total} nuevos · {years}",
+    },
+    "subtitle.co_classification": {
+        "en": "Documents sharing two {scheme} {level} · top {top_n}",
+        "es": "Documentos que comparten dos {level} {scheme} · {top_n} principales",
+    },
+    "subtitle.family_sizes": {
+        "en": "{families} families · median size {median}",
+        "es": "{families} familias · tamaño mediano {median}",
+    },
+    "subtitle.legal_status": {
+        "en": "Documents: {total} · share of each status",
+        "es": "Documentos: {total} · proporción de cada situación",
+    },
+    "subtitle.most_cited": {
+        "en": "Citations received · top {top_n}",
+        "es": "Citas recibidas · {top_n} principales",
+    },
+    "subtitle.jurisdictions": {
+        "en": "Families with a document in each jurisdiction · {families} families · top {top_n}",
+        "es": "Familias con un documento en cada jurisdicción · {families} familias · {top_n} principales",
+    },
+    "level.subclass": {"en": "subclasses", "es": "subclases"},
+    "level.main_group": {"en": "main groups", "es": "grupos principales"},
+    "level.subgroup": {"en": "subgroups", "es": "subgrupos"},
     "subtitle.documents_years": {
         "en": "Documents: {total} · {years}",
         "es": "Documentos: {total} · {years}",
@@ -108,6 +206,13 @@ CATALOG: Final[dict[str, dict[str, str]]] = {
     "axis.documents": {"en": "Documents", "es": "Documentos"},
     "axis.documents_per_year": {"en": "Documents per year", "es": "Documentos por año"},
     "axis.cumulative": {"en": "Cumulative documents", "es": "Documentos acumulados"},
+    "axis.applicants": {"en": "Applicants", "es": "Solicitantes"},
+    "axis.applicants_per_year": {"en": "Applicants per year", "es": "Solicitantes por año"},
+    "axis.families": {"en": "Families", "es": "Familias"},
+    "axis.family_size": {
+        "en": "Members per family (documents)",
+        "es": "Miembros por familia (documentos)",
+    },
     # Legends.
     "legend.per_year": {"en": "Documents per year", "es": "Documentos por año"},
     "legend.cumulative": {"en": "Cumulative documents", "es": "Documentos acumulados"},
@@ -118,6 +223,17 @@ CATALOG: Final[dict[str, dict[str, str]]] = {
         "es": "Intervalo de predicción del {confidence}",
     },
     "legend.cpc_section": {"en": "CPC section", "es": "Sección CPC"},
+    "legend.both_codes": {"en": "Documents with both", "es": "Documentos con ambos"},
+    "legend.new_entrants": {"en": "New entrants", "es": "Nuevos solicitantes"},
+    "legend.returning": {"en": "Active before", "es": "Ya activos"},
+    "heatmap.total": {"en": "Total", "es": "Total"},
+    "status.active": {"en": "Active", "es": "En vigor"},
+    "status.pending": {"en": "Pending", "es": "En trámite"},
+    "status.discontinued": {"en": "Discontinued", "es": "Abandonado"},
+    "status.expired": {"en": "Expired", "es": "Caducado"},
+    "status.inactive": {"en": "Inactive", "es": "Inactivo"},
+    "status.unknown": {"en": "Unknown", "es": "Desconocido"},
+    "family.median": {"en": "median {median}", "es": "mediana {median}"},
     # CPC sections, shortened from the scheme's titles so a legend fits beside a chart.
     "cpc.section.A": {"en": "Human necessities", "es": "Necesidades humanas"},
     "cpc.section.B": {"en": "Operations; transport", "es": "Técnicas industriales; transporte"},
@@ -176,6 +292,62 @@ CATALOG: Final[dict[str, dict[str, str]]] = {
     "note.cpc_counting": {
         "en": "A document classified in several groups counts in each of them.",
         "es": "Un documento clasificado en varios grupos cuenta en cada uno de ellos.",
+    },
+    "note.cutoff": {
+        "en": "Counted up to {year}: {count} later documents left out.",
+        "es": "Contado hasta {year}: se excluyen {count} documentos posteriores.",
+    },
+    "note.cutoff_auto": {
+        "en": "Counted up to {year}, the last complete year: {count} later documents left out as incomplete.",
+        "es": "Contado hasta {year}, el último año completo: se excluyen {count} documentos posteriores, "
+        "incompletos.",
+    },
+    "note.life_cycle": {
+        "en": "Each point is a year: up and right is growth (more applicants and documents), back towards "
+        "the origin is decline.",
+        "es": "Cada punto es un año: arriba y a la derecha es crecimiento (más solicitantes y documentos); "
+        "de vuelta al origen, declive.",
+    },
+    "note.first_year_all_new": {
+        "en": "{year} is the first year in the data: every applicant active in it counts as new.",
+        "es": "{year} es el primer año de los datos: todo solicitante activo en él cuenta como nuevo.",
+    },
+    "note.co_classification": {
+        "en": "Diagonal (grey): documents with the code. Other cells: documents with both codes.",
+        "es": "Diagonal (gris): documentos con el código. Resto: documentos con ambos códigos.",
+    },
+    "note.family_unit": {
+        "en": "Each family counted once, with the largest size any of its documents reports.",
+        "es": "Cada familia cuenta una vez, con el mayor tamaño que indique alguno de sus documentos.",
+    },
+    "note.family_unit_publications": {
+        "en": "The export has no family identifiers: each document is counted with its family's size.",
+        "es": "La exportación no tiene identificadores de familia: cada documento cuenta con el tamaño "
+        "de su familia.",
+    },
+    "note.family_larger": {
+        "en": "{size}+: families of {size} or more members ({count}; largest {largest}).",
+        "es": "{size}+: familias de {size} o más miembros ({count}; la mayor, {largest}).",
+    },
+    "note.legal_unknown": {
+        "en": "Unknown: documents whose export gives no legal status ({count}).",
+        "es": "Desconocido: documentos sin situación legal en la exportación ({count}).",
+    },
+    "note.citations": {
+        "en": "Forward citations as counted by the source on the day of the export; older documents "
+        "have had longer to be cited.",
+        "es": "Citas recibidas según la fuente el día de la exportación; los documentos más antiguos "
+        "han tenido más tiempo para ser citados.",
+    },
+    "note.jurisdictions": {
+        "en": "A family counts once per jurisdiction where any member is published, also members "
+        "outside the search results.",
+        "es": "Una familia cuenta una vez por jurisdicción donde se publica alguno de sus miembros, "
+        "también los que quedan fuera de los resultados.",
+    },
+    "note.jurisdictions_no_family": {
+        "en": "Documents without a family identifier are counted as families of their own ({count}).",
+        "es": "Los documentos sin identificador de familia cuentan como familias propias ({count}).",
     },
     "note.cpc_other": {
         "en": "Other groups: all remaining groups added together ({groups}).",

@@ -243,8 +243,9 @@ class CanonicalData:
 
         Record-level data: each publication's applicants are mapped, and a publication that named
         two aliased spellings names the alias once. Pre-aggregated data (Espacenet Filters): the
-        applicant facet's rows are mapped after cleaning their names and their counts added — an
-        upper bound, since the export does not say which documents two spellings share. Nothing
+        applicant facet's rows are mapped after cleaning their names (as are the spellings of an
+        alias's target) and their counts added — an upper bound, since the export does not say
+        which documents two spellings share. Nothing
         else changes, so the fields the data can feed stay the same.
         """
         import polars as pl
@@ -253,20 +254,24 @@ class CanonicalData:
 
         if not aliases:
             return self
-        keys, values = list(aliases), [aliases[key] for key in aliases]
+        from apps.datasets.parsers.records import distinct, map_lists
+
         publications = self.publications
         if publications is not None and "applicants" in publications.columns:
-            publications = publications.with_columns(
-                pl.col("applicants")
-                .list.eval(pl.element().replace(keys, values))
-                .list.unique(maintain_order=True)
+            table = pl.DataFrame(
+                {"applicants": list(aliases), "_alias": list(aliases.values())},
+                schema={"applicants": pl.String, "_alias": pl.String},
             )
+            aliased = distinct(pl.coalesce("_alias", "applicants"))
+            publications = map_lists(publications, "applicants", table, {"applicants": aliased})
         facets = dict(self.facets)
         if (facet := facets.get(Field.APPLICANT)) is not None:
             cleaned = clean_applicant_list(key for key, _ in facet.rows)
             merged: dict[str, int] = {}
+            targets = set(aliases.values())
             for (key, count), clean in zip(facet.rows, cleaned, strict=True):
-                name = aliases.get(clean, key)
+                # A raw spelling of an alias's target joins it ("SAMSUNG SDI CO LTD" -> "SAMSUNG SDI").
+                name = aliases.get(clean, clean if clean in targets else key)
                 merged[name] = merged.get(name, 0) + count
             rows = tuple(sorted(merged.items(), key=lambda item: (-item[1], item[0])))
             facets[Field.APPLICANT] = Facet(
@@ -451,7 +456,9 @@ def canonical_save(data: CanonicalData, *, prefix: str) -> None:
     default_storage.save(f"{prefix}/{FACETS_FILE}", ContentFile(buffer.getvalue()))
     if data.publications is not None:
         buffer = io.BytesIO()
-        data.publications.write_parquet(buffer)
+        # LZ4 and no column statistics: a 100,000-record table is written in ~0.12 s instead of
+        # ~0.21 s (zstd), ~2x larger (~20 MB); bundles are always read whole, so nothing uses them.
+        data.publications.write_parquet(buffer, compression="lz4", statistics=False)
         default_storage.save(f"{prefix}/{PUBLICATIONS_FILE}", ContentFile(buffer.getvalue()))
     manifest = {
         "version": CANONICAL_VERSION,

@@ -140,6 +140,9 @@ _NAME_TAILS = (
     r"엘티디",  # "Ltd" spelled in Hangul, as Google writes Korean applicants
 )
 _JOINED_NAME_TAIL = rf"(?i),\s+((?:{'|'.join(_NAME_TAILS)})\.?)(\s*(?:,|$))"
+# Old German publications name one applicant with its address, "Schwarz, Christof, 2000 Hamburg, De":
+# a cell ending in ", <postcode> <town>[, <country>]" is one name (the part before the postcode).
+_ADDRESS_TAIL = r",\s+\d{4,5}\s+[^,\d]+(?:,\s+[A-Za-z]{2})?\s*$"
 _KEEP_TOGETHER = "\x1f"  # a character no export contains, standing for a ", " inside one name
 
 
@@ -181,10 +184,19 @@ def country_of(expr: pl.Expr) -> pl.Expr:
 
 
 def split_joined_names(expr: pl.Expr) -> pl.Expr:
-    """A list of names from a Google Patents cell: split on ", " but not inside "Co., Ltd." or "Inc."."""
+    """A list of names from a Google Patents cell: split on ", " but not inside "Co., Ltd." or "Inc.".
+
+    A cell that ends with an address (old German publications) is one name, without the address.
+    """
     protected = expr
     for _ in range(2):  # "X, Inc., Ltd.": the first pass consumes the comma the second one needs
         protected = protected.str.replace_all(_JOINED_NAME_TAIL, _KEEP_TOGETHER + "${1}${2}")
+    with_address = expr.str.contains(_ADDRESS_TAIL)
+    protected = (
+        pl.when(with_address)
+        .then(expr.str.replace(_ADDRESS_TAIL, "").str.replace_all(", ", _KEEP_TOGETHER, literal=True))
+        .otherwise(protected)
+    )
     return protected.str.split(", ").list.eval(
         pl.element().str.replace_all(_KEEP_TOGETHER, ", ", literal=True).str.strip_chars(" ,")
     )

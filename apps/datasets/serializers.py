@@ -92,9 +92,20 @@ class DatasetDetailSerializer(DatasetSerializer):
         return AnalysisFitSerializer(dataset_feeds(dataset), many=True).data
 
 
+class TextField(serializers.CharField):
+    """A CharField that takes text only: DRF's own turns 3 into "3", which would hide a client's bug."""
+
+    default_error_messages = {"not_text": "Must be text (a name), not {kind}."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text", kind=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class AliasesInputSerializer(serializers.Serializer):
     aliases = serializers.DictField(
-        child=serializers.CharField(allow_null=True, allow_blank=True, max_length=MAX_NAME_LENGTH),
+        child=TextField(allow_null=True, allow_blank=True, max_length=MAX_NAME_LENGTH),
         help_text='Applicant name -> the name to show instead, e.g. {"SANGAMO BIOSCIENCES": "SANGAMO '
         'THERAPEUTICS"}. Both are cleaned like applicant names. With PATCH, null removes an alias.',
     )

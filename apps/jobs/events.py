@@ -47,6 +47,9 @@ class EventType(StrEnum):
     DESCRIPTION_DELTA = "description.delta"  # transient: the text so far, while it is written
     DESCRIPTION_DONE = "description.done"
     DESCRIPTION_EDITED = "description.edited"
+    REPORT_STATUS = "report.status"  # a report pack of this job: queued, running, succeeded, failed
+    REPORT_PROGRESS = "report.progress"  # transient: how far the report pack is
+    NOTIFICATION = "notification"  # the user's stream (/ws/jobs/): something finished or failed
     LOG = "log"
     ERROR = "error"
 

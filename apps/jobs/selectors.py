@@ -34,10 +34,19 @@ def job_for_viewer(*, user, job_id: int) -> Job | None:
     return jobs_visible_to(user).filter(pk=job_id).first()
 
 
+ARTIFACT_URL_FIELDS = {"png": "png", "svg": "svg", "csv": "data_csv", "json": "data_json"}
+
+
 def artifact_urls(item: ImageTask) -> dict[str, str]:
+    """Download URLs of the files the item has: none before it succeeds, none once a deleted or
+    expired draft's files are gone (apps.library), no SVG when the style asked for PNG only."""
     if item.status != ItemStatus.SUCCESS:
         return {}
-    return {kind: reverse("api:item-artifact", args=[item.pk, kind]) for kind in ARTIFACT_URL_KINDS}
+    return {
+        kind: reverse("api:item-artifact", args=[item.pk, kind])
+        for kind in ARTIFACT_URL_KINDS
+        if getattr(item, ARTIFACT_URL_FIELDS[kind])
+    }
 
 
 def item_snapshot(item: ImageTask, description: dict[str, Any] | None = None) -> dict[str, Any]:

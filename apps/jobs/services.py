@@ -466,6 +466,7 @@ def _finish_item(*, item: ImageTask, outcome: ItemStatus, item_events: list[NewE
     )
     job.event_seq = last_seq
     events = list(item_events)
+    ended: JobStatus | None = None
     if succeeded + failed + cancelled == total and status in JOB_ACTIVE:
         final = _final_status(
             total=total, succeeded=succeeded, failed=failed, cancel_requested=cancel_requested_at is not None
@@ -474,7 +475,12 @@ def _finish_item(*, item: ImageTask, outcome: ItemStatus, item_events: list[NewE
         if finished:
             events += finished
             last_seq = job.event_seq
+            ended = final
     emit_events(job=job, events=events, last_seq=last_seq, summary=job_summary(job))
+    if ended is not None:
+        # Registered after the events' broadcast: listeners (notifications) come after the job's own.
+        job_id = job.pk
+        transaction.on_commit(lambda: _send_job_finished(job_id, ended), robust=True)
 
 
 def _finalise_job(*, job: Job, final: JobStatus) -> list[NewEvent]:
@@ -496,6 +502,14 @@ def _finalise_job(*, job: Job, final: JobStatus) -> list[NewEvent]:
         NewEvent(EventType.JOB_STATUS, {"status": final, "previous": previous}),
         NewEvent(EventType.JOB_FINISHED, job_summary(job)),
     ]
+
+
+def _send_job_finished(job_id: int, status: str) -> None:
+    from .signals import job_finished
+
+    for receiver, result in job_finished.send_robust(sender=Job, job_id=job_id, status=status):
+        if isinstance(result, Exception):
+            logger.error("job_finished receiver %r failed for job %s", receiver, job_id, exc_info=result)
 
 
 # --- Cancel and retry ------------------------------------------------------------------------------
@@ -666,15 +680,8 @@ def _after_retry(job: Job, tickets: list[tuple[int, str]]) -> None:
 # --- Housekeeping ------------------------------------------------------------------------------------
 
 
-def items_reap_stale(*, older_than_s: int) -> int:
-    """Fail items left RUNNING past every time limit (their worker died and nothing redelivered them)."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_s)
-    reaped = 0
-    for item_id in ImageTask.objects.filter(status=ItemStatus.RUNNING, started_at__lt=cutoff).values_list(
-        "pk", flat=True
-    ):
-        reaped += item_fail(
-            item_id=item_id,
-            error="The worker drawing this chart stopped responding and the chart was abandoned; retry it.",
-        )
-    return reaped
+def items_reap_stale(*, older_than_s: int) -> dict[str, int]:
+    """Re-queue once, then fail, items left RUNNING past every limit (see apps.jobs.housekeeping)."""
+    from .housekeeping import items_reap_stale as reap  # housekeeping builds on this module
+
+    return reap(older_than_s=older_than_s)

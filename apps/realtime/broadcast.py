@@ -21,6 +21,8 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
+from apps.ops.metrics import count_events_sent
+
 logger = logging.getLogger(__name__)
 
 SEND_TIMEOUT_S = 5
@@ -67,6 +69,7 @@ def group_send_many(messages: Iterable[tuple[str, dict[str, Any]]]) -> None:
     future = asyncio.run_coroutine_threadsafe(_send_all(batch), _get_sender().loop)
     try:
         future.result(timeout=SEND_TIMEOUT_S)
+        count_events_sent(len(batch))  # the intelli_events_sent_total metric (apps/ops)
     except Exception:
         future.cancel()
         logger.warning(

@@ -30,6 +30,7 @@ from apps.jobs.selectors import (
     job_snapshot,
     recent_jobs_snapshot,
 )
+from apps.ops.metrics import websocket_closed, websocket_opened
 
 from .groups import job_group, user_jobs_group
 
@@ -106,6 +107,18 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             )
         else:
             await self.send_error("unknown_action", f"Unknown action {action!r}.")
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        if not getattr(self, "_counted_open", False):
+            self._counted_open = True
+            await websocket_opened()  # the intelli_websockets_open metric (apps/ops)
+
+    async def websocket_disconnect(self, message):
+        if getattr(self, "_counted_open", False):
+            self._counted_open = False
+            await websocket_closed()
+        await super().websocket_disconnect(message)
 
     async def send_error(self, code: str, message: str) -> None:
         await self.send_json(

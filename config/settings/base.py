@@ -45,10 +45,16 @@ INSTALLED_APPS = [
     "apps.charts",
     "apps.ai",
     "apps.realtime",
+    "apps.web",
+    "apps.ops",
+    "apps.library",
+    "apps.reports",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.ops.tracing.TraceMiddleware",  # one trace id per request, into its tasks and logs
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -114,7 +120,10 @@ USE_TZ = True
 # --- Static and media --------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [d for d in [BASE_DIR / "frontend" / "dist"] if d.is_dir()]
+# The web UI's bundle (frontend/dist, built by `make run`) is served from the site root by
+# WhiteNoise; hashed files under /assets/ are cached for a year. apps.web serves index.html.
+WHITENOISE_ROOT = BASE_DIR / "frontend" / "dist"
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/"  # Vite puts a content hash in every name there
 # Media holds uploads, canonical data and chart artifacts. It is never served publicly: every
 # download goes through an authenticated view that checks the owner.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -177,6 +186,11 @@ SPECTACULAR_SETTINGS = {
 # --- Redis, Celery and Channels ----------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
+# URL imports refuse private and special addresses (apps/core/fetch.py). Networks listed here are
+# let through anyway, e.g. an office file server: "10.20.0.0/16". Each one widens what any
+# signed-in user can make this server reach; leave it empty unless you need it.
+INTELLI_FETCH_ALLOW_NETWORKS = env.list("INTELLI_FETCH_ALLOW_NETWORKS", default=[])
+
 # Django's cache lives in Redis so that every web process shares it: the login rate limit counts
 # attempts across all daphne processes and machines, not per process.
 CACHES = {
@@ -218,6 +232,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 INTELLI_STALE_ITEM_S = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 120
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-items": {"task": "jobs.reap_stale_items", "schedule": 60.0},
+    # Retention (events, unpublished chart files) and the orphaned-file sweep: hourly and daily.
+    "expire-retention": {"task": "jobs.expire_retention", "schedule": 3600.0},
+    "sweep-orphan-files": {"task": "jobs.sweep_orphan_files", "schedule": 24 * 3600.0},
 }
 
 # The channel layer carries events from workers to every ASGI server. redis-py's default 5 s
@@ -258,6 +275,20 @@ INTELLI_PROGRESS_EVENTS_PER_SECOND = 5
 INTELLI_MAX_REPLAY_EVENTS = 2000
 # How many times an item may be started (worker crashes, redeliveries) before it is failed.
 INTELLI_MAX_ITEM_ATTEMPTS = 3
+
+# --- Library and reports (apps.library, apps.reports, apps.notifications) ------------------------
+# Unpublished charts ("drafts") are kept this many days after they were drawn; 0 keeps them
+# forever (the default). Published charts and reports are never deleted by retention: whatever
+# deletes chart files selects them through apps.library.selectors.drafts_expired().
+INTELLI_DRAFT_RETENTION_DAYS = env.int("INTELLI_DRAFT_RETENTION_DAYS", default=0)
+# Notifications when a job or a report ends: always in the app (and live on /ws/jobs/); by email
+# too when this is on and the user has an address. EMAIL_URL configures Django's email backend
+# (smtp+tls://user:password@host:587; consolemail:// prints them), DJANGO_DEFAULT_FROM_EMAIL the sender.
+INTELLI_EMAIL_NOTIFICATIONS = env.bool("INTELLI_EMAIL_NOTIFICATIONS", default=False)
+vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Intelli <intelli@localhost>")
+# Where users reach this server, for links in emails (blank: emails carry no link).
+INTELLI_PUBLIC_URL = env("INTELLI_PUBLIC_URL", default="")
 
 # --- AI descriptions (apps.ai) -----------------------------------------------------------------
 # Two providers: "openai" speaks the OpenAI-compatible chat-completions protocol (OpenAI, Azure
@@ -307,12 +338,39 @@ AI_TEMPERATURE = env.float("AI_TEMPERATURE", default=0.2)
 # second per item (each carries the whole text so far, so a dropped one loses nothing).
 INTELLI_DESCRIPTION_DELTAS_PER_SECOND = 10
 
+# --- Operations (apps.ops) ------------------------------------------------------------------------
+# /metrics answers a staff session, or `Authorization: Bearer <METRICS_TOKEN>` when this is set.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Job events (the replay log) and the files of unpublished charts of finished jobs are deleted this
+# many days after the job ended; 0 keeps them forever (the default). Published charts are never
+# deleted (see apps.library.selectors.drafts_expired and INTELLI_DRAFT_RETENTION_DAYS).
+INTELLI_EVENT_RETENTION_DAYS = env.int("INTELLI_EVENT_RETENTION_DAYS", default=0)
+# Files in MEDIA_ROOT that no row points at are deleted once they are this old (a file being
+# written right now is younger; 0 turns the sweep off).
+INTELLI_ORPHAN_MIN_AGE_HOURS = env.int("INTELLI_ORPHAN_MIN_AGE_HOURS", default=24)
+
 # --- Logging -----------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # One JSON object per line with trace_id, job_id and item_id (see apps.ops.tracing).
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(trace_id)s %(job_id)s %(item_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    # Adds trace_id, job_id and item_id to every record.
+    "filters": {"context": {"()": "apps.ops.tracing.ContextFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("DJANGO_LOG_FORMAT", default="plain"),
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # httpx logs every request at INFO; only its warnings are worth a line per model call.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},

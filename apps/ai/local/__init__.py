@@ -13,7 +13,9 @@ What it says, by shape of data:
 - a ranking: the leader and the runner-up, concentration (share of the top 3 and top 10), ties at
   the cut-off, a source that listed only its top entries, a highlighted country;
 - the CPC treemap: the largest groups, the dominant sections, concentration;
-- a table per year and per name (analyses to come): leaders and newcomers.
+- the record-level analyses (`landscape.py`): leaders per year, strongest code combinations, the
+  life-cycle path, new entrants, family sizes, legal status, most-cited documents, jurisdictions;
+- a table per year and per name: leaders and newcomers.
 
 Analyses are looked up in `DESCRIBERS`; any other key gets `describe_generic`, which recognises
 those shapes in an unknown table and, failing all, states the range and total of its numbers.
@@ -29,6 +31,16 @@ from typing import Any
 from apps.charts.labels import LANGUAGES
 
 from .generic import describe_generic
+from .landscape import (
+    describe_applicant_years,
+    describe_co_classification,
+    describe_family_sizes,
+    describe_jurisdictions,
+    describe_legal_status,
+    describe_life_cycle,
+    describe_most_cited,
+    describe_new_entrants,
+)
 from .phrases import PHRASES
 from .rankings import (
     describe_cpc_treemap,
@@ -52,6 +64,15 @@ DESCRIBERS: dict[str, Describer] = {
     "top_inventors": describe_top_inventors,
     "top_countries": describe_top_countries,
     "cpc_treemap": describe_cpc_treemap,
+    "applicant_year_heatmap": describe_applicant_years,
+    "top_applicants_over_time": describe_applicant_years,
+    "co_classification": describe_co_classification,
+    "technology_life_cycle": describe_life_cycle,
+    "new_entrants": describe_new_entrants,
+    "family_size_distribution": describe_family_sizes,
+    "legal_status": describe_legal_status,
+    "most_cited": describe_most_cited,
+    "jurisdictions_by_family": describe_jurisdictions,
 }
 
 

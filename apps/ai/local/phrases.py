@@ -247,6 +247,184 @@ PHRASES: dict[str, tuple[str, str]] = {
         "En {period}, {name} encabeza con {value} en total.",
     ),
     "two.newcomers": ("Newcomers since {year}: {names}.", "Nuevos desde {year}: {names}."),
+    # Applicants per year (heatmap, small multiples).
+    "ay.leaders": (
+        "Over {period}, {name} leads with {value}, followed by {others}.",
+        "En {period}, {name} encabeza con {value}, seguido de {others}.",
+    ),
+    "ay.leader_only": ("Over {period}, {name} has {value}.", "En {period}, {name} suma {value}."),
+    "ay.peak": ("{name} peaked in {year}, with {value}.", "{name} alcanzó su máximo en {year}, con {value}."),
+    "ay.latest_leader": (
+        "In {year}, the last year shown, it is still the most active, with {value}.",
+        "En {year}, el último año mostrado, sigue siendo el más activo, con {value}.",
+    ),
+    "ay.latest_other": (
+        "In {year}, the last year shown, the most active of them is {name}, with {value}.",
+        "En {year}, el último año mostrado, el más activo de ellos es {name}, con {value}.",
+    ),
+    "ay.latest_none": (
+        "None of them has documents in {year}, the last year shown.",
+        "Ninguno de ellos tiene documentos en {year}, el último año mostrado.",
+    ),
+    # Co-classification.
+    "cc.level.subclass": ("subclass", "subclase"),
+    "cc.level.main_group": ("main group", "grupo principal"),
+    "cc.level.subgroup": ("subgroup", "subgrupo"),
+    "cc.lead": (
+        "The most frequent {scheme} {level} is {code}, on {value}, followed by {others}.",
+        "La {level} {scheme} más frecuente es {code}, en {value}, seguida de {others}.",
+    ),
+    "cc.pairs": (
+        "The strongest combination is {a} with {b}: {value} carry both; next come {others}.",
+        "La combinación más fuerte es {a} con {b}: {value} llevan ambos; le siguen {others}.",
+    ),
+    "cc.pair": (
+        "The strongest combination is {a} with {b}: {value} carry both.",
+        "La combinación más fuerte es {a} con {b}: {value} llevan ambos.",
+    ),
+    "cc.no_pairs": (
+        "No document carries two of the codes shown.",
+        "Ningún documento lleva dos de los códigos mostrados.",
+    ),
+    "cc.multi": (
+        "{multi} of the {shown} with a code shown carry two or more of them.",
+        "{multi} de los {shown} con algún código mostrado llevan dos o más.",
+    ),
+    # Technology life cycle.
+    "lc.span": (
+        "From {first} to {last}, documents per year went from {d0} to {d1} and distinct applicants from "
+        "{a0} to {a1}.",
+        "De {first} a {last}, los documentos por año pasaron de {d0} a {d1} y los solicitantes distintos "
+        "de {a0} a {a1}.",
+    ),
+    "lc.peak_same": (
+        "Both peaked in {year}: {applicants} applicants on {documents}.",
+        "Ambos alcanzaron su máximo en {year}: {applicants} solicitantes en {documents}.",
+    ),
+    "lc.peaks": (
+        "Applicants peaked in {year_a} ({applicants}) and documents in {year_d} ({documents}).",
+        "Los solicitantes alcanzaron su máximo en {year_a} ({applicants}) y los documentos en {year_d} "
+        "({documents}).",
+    ),
+    "lc.growing": (
+        "Both are at their highest in {year}, the last year: the technology is still growing.",
+        "Ambos están en su máximo en {year}, el último año: la tecnología sigue creciendo.",
+    ),
+    "lc.below_peaks": (
+        "In {year} both are below their peaks, a sign of maturity or decline (the latest years may also "
+        "be incomplete).",
+        "En {year} ambos están por debajo de su máximo, señal de madurez o declive (los últimos años "
+        "también pueden estar incompletos).",
+    ),
+    # New entrants.
+    "ne.total": (
+        "Over {period}, {total} applicants appear in the data for the first time.",
+        "En {period}, {total} solicitantes aparecen por primera vez en los datos.",
+    ),
+    "ne.peak": (
+        "The most arrived in {year}: {new} new entrants among {active} active applicants.",
+        "El mayor número llegó en {year}: {new} nuevos entre {active} solicitantes activos.",
+    ),
+    "ne.first_year": (
+        "{year} is the first year in the data, so every applicant active in it counts as new.",
+        "{year} es el primer año de los datos, así que todo solicitante activo en él cuenta como nuevo.",
+    ),
+    "ne.latest": (
+        "In {year}, {new} of the {active} active applicants were new.",
+        "En {year}, {new} de los {active} solicitantes activos eran nuevos.",
+    ),
+    "ne.latest_none": (
+        "In {year}, the last year shown, no new applicant appeared.",
+        "En {year}, el último año mostrado, no apareció ningún solicitante nuevo.",
+    ),
+    "ne.latest_named": (
+        "In {year}, {new} of the {active} active applicants were new, the largest {name} with {value}.",
+        "En {year}, {new} de los {active} solicitantes activos eran nuevos; el mayor, {name}, con {value}.",
+    ),
+    # Family sizes.
+    "fs.summary": (
+        "The chart counts {families} families: the median family has {median} members, the largest "
+        "{largest}.",
+        "El gráfico cuenta {families} familias: la familia mediana tiene {median} miembros y la mayor "
+        "{largest}.",
+    ),
+    "fs.single": (
+        "{count} families ({share}) have a single member: protected in one office only.",
+        "{count} familias ({share}) tienen un solo miembro: protegidas en una sola oficina.",
+    ),
+    "fs.single_one": (
+        "One family ({share}) has a single member: protected in one office only.",
+        "Una familia ({share}) tiene un solo miembro: protegida en una sola oficina.",
+    ),
+    "fs.mode": (
+        "The most common size is {size} members ({count} families).",
+        "El tamaño más frecuente es de {size} miembros ({count} familias).",
+    ),
+    "fs.open": (
+        "{count} families have {size} members or more.",
+        "{count} familias tienen {size} miembros o más.",
+    ),
+    "fs.no_ids": (
+        "The export has no family identifiers, so each document counts as its own family.",
+        "La exportación no tiene identificadores de familia, así que cada documento cuenta como su propia "
+        "familia.",
+    ),
+    # Legal status.
+    "ls.summary": ("Of the {total}, {parts}.", "De los {total}, {parts}."),
+    "ls.active": ("{count} are active ({share})", "{count} están en vigor ({share})"),
+    "ls.pending": ("{count} pending ({share})", "{count} en trámite ({share})"),
+    "ls.discontinued": ("{count} discontinued ({share})", "{count} abandonados ({share})"),
+    "ls.expired": ("{count} expired ({share})", "{count} caducados ({share})"),
+    "ls.inactive": ("{count} inactive ({share})", "{count} inactivos ({share})"),
+    "ls.unknown": ("{count} without a known status ({share})", "{count} sin situación conocida ({share})"),
+    "ls.alive_lead": (
+        "The largest group is still alive: in force, or under examination.",
+        "El grupo más numeroso sigue vivo: en vigor o en examen.",
+    ),
+    "ls.dead_lead": (
+        "The largest group is no longer in force.",
+        "El grupo más numeroso ya no está en vigor.",
+    ),
+    "ls.unknown_lead": (
+        "For the largest group the export gives no legal status.",
+        "Para el grupo más numeroso la exportación no da situación legal.",
+    ),
+    # Most cited.
+    "mc.top": (
+        "The most-cited document is {number} ({details}), cited {value} times.",
+        "El documento más citado es {number} ({details}), con {value} citas.",
+    ),
+    "mc.top_plain": (
+        "The most-cited document is {number}, cited {value} times.",
+        "El documento más citado es {number}, con {value} citas.",
+    ),
+    "mc.next": ("It is followed by {others}.", "Le siguen {others}."),
+    "mc.totals": (
+        "Across the {counted} with a citation count, {total} citations were received; {cited} documents "
+        "were cited at least once.",
+        "Entre los {counted} con recuento de citas se recibieron {total} citas; {cited} documentos fueron "
+        "citados al menos una vez.",
+    ),
+    "mc.caveat": (
+        "Older documents have had more time to be cited.",
+        "Los documentos más antiguos han tenido más tiempo para ser citados.",
+    ),
+    # Jurisdictions by family.
+    "jf.lead": (
+        "Of the {families} families, {count} ({share}) have a member in {code}, the most frequent "
+        "jurisdiction.",
+        "De las {families} familias, {count} ({share}) tienen un miembro en {code}, la jurisdicción más "
+        "frecuente.",
+    ),
+    "jf.next": ("Next come {others}.", "Le siguen {others}."),
+    "jf.shown_of": (
+        "The chart shows {n} of {entries} jurisdictions.",
+        "El gráfico muestra {n} de {entries} jurisdicciones.",
+    ),
+    "jf.counting": (
+        "A family counts once in each jurisdiction where any of its members is published.",
+        "Una familia cuenta una vez en cada jurisdicción donde se publica alguno de sus miembros.",
+    ),
     # Anything else.
     "generic.rows": (
         "{title}: the table behind this chart has {rows} rows.",

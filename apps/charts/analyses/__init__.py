@@ -13,8 +13,21 @@ from __future__ import annotations
 import typing
 from typing import Any
 
+from apps.charts.analyses.applicants import (
+    ApplicantYearHeatmap,
+    NewEntrants,
+    TechnologyLifeCycle,
+    TopApplicantsOverTime,
+)
 from apps.charts.analyses.base import Analysis, ChartData, Params
+from apps.charts.analyses.classification import CoClassification
 from apps.charts.analyses.forecast import Forecast
+from apps.charts.analyses.portfolio import (
+    FamilySizeDistribution,
+    JurisdictionsByFamily,
+    LegalStatusBreakdown,
+    MostCited,
+)
 from apps.charts.analyses.rankings import TopApplicants, TopCountries, TopInventors
 from apps.charts.analyses.treemap import CpcTreemap
 from apps.charts.analyses.trends import CumulativeTrend, PublicationTrend, TrendCumulative
@@ -42,6 +55,16 @@ REGISTRY: dict[str, Analysis] = {
         TopInventors(),
         TopCountries(),
         CpcTreemap(),
+        # Record-level exports only (issue #3).
+        ApplicantYearHeatmap(),
+        TopApplicantsOverTime(),
+        CoClassification(),
+        TechnologyLifeCycle(),
+        NewEntrants(),
+        FamilySizeDistribution(),
+        LegalStatusBreakdown(),
+        MostCited(),
+        JurisdictionsByFamily(),
     )
 }
 

@@ -34,10 +34,10 @@ from apps.charts.analyses.years import (
     MAX_YEAR,
     MIN_YEAR,
     CutoffParams,
-    YearCounts,
     cutoff_fields,
     resolve_cutoff,
     window_notes,
+    year_counts,
 )
 from apps.charts.labels import format_percent, label, year_range
 from apps.datasets.canonical import CanonicalData, Field
@@ -150,8 +150,7 @@ class Forecast(Analysis):
 
     def compute(self, data: CanonicalData, params: Params) -> ChartData:
         assert isinstance(params, ForecastParams)
-        facet = data.counts(DATE_FIELDS[params.date_basis])
-        counts = YearCounts.of(facet)
+        facet, counts = year_counts(data, params.date_basis)
         cutoff = resolve_cutoff(data, params.date_basis, params.cutoff)
         counted = counts if cutoff.year is None else counts.up_to(cutoff.year)
         low = MIN_YEAR if params.start_year is None else params.start_year

@@ -25,11 +25,11 @@ from apps.charts.analyses.common import columns_of, source_meta, source_notes
 from apps.charts.analyses.years import (
     DATE_FIELDS,
     CutoffParams,
-    YearCounts,
     YearWindow,
     cutoff_fields,
     resolve_cutoff,
     window_notes,
+    year_counts,
     year_window,
 )
 from apps.charts.labels import format_int, label, year_range
@@ -59,8 +59,7 @@ class YearTrendAnalysis(Analysis):
 
     def window(self, data: CanonicalData, params: TrendParams) -> tuple[YearWindow, dict[str, Any]]:
         """The year window and the meta every trend chart carries."""
-        facet = data.counts(DATE_FIELDS[params.date_basis])
-        counts = YearCounts.of(facet)
+        facet, counts = year_counts(data, params.date_basis)
         counts.require_years(facet.field)
         counted, cutoff, end = counts, resolve_cutoff(data, params.date_basis, params.cutoff), params.end_year
         if cutoff.year is not None:

@@ -127,6 +127,18 @@ class YearCounts:
         return YearCounts(by_year=kept, without_year=self.without_year)
 
 
+def year_counts(data: CanonicalData, basis: str) -> tuple[Facet, YearCounts]:
+    """The year facet of `basis` and its counts. A facet counted from the publications leaves out
+    those without a date; they are added to `without_year`, as a pre-aggregated export's
+    "unknown" row would be."""
+    facet = data.counts(DATE_FIELDS[basis])
+    counts = YearCounts.of(facet)
+    if facet.field not in data.facets and data.publications is not None:
+        undated = data.publications.get_column(DATE_COLUMNS[basis]).null_count()
+        counts = YearCounts(by_year=counts.by_year, without_year=counts.without_year + undated)
+    return facet, counts
+
+
 @dataclass(frozen=True)
 class YearWindow:
     """The consecutive years a trend chart shows, with what falls outside them."""

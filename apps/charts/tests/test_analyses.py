@@ -25,6 +25,18 @@ KEYS = [
     "top_countries",
     "cpc_treemap",
 ]
+# Record-level analyses (issue #3), after the classic eight; tested in test_record_analyses.py.
+RECORD_KEYS = [
+    "applicant_year_heatmap",
+    "top_applicants_over_time",
+    "co_classification",
+    "technology_life_cycle",
+    "new_entrants",
+    "family_size_distribution",
+    "legal_status",
+    "most_cited",
+    "jurisdictions_by_family",
+]
 
 
 def compute(key: str, data: CanonicalData, **params: Any) -> ChartData:
@@ -52,13 +64,14 @@ def assert_plain_json(value: Any) -> None:
 # --- registry -----------------------------------------------------------------------------------
 
 
-def test_registry_holds_the_eight_analyses_by_key():
-    assert list(REGISTRY) == KEYS
+def test_registry_holds_the_classic_eight_then_the_record_level_analyses():
+    assert list(REGISTRY) == KEYS + RECORD_KEYS
     assert list(CLASSIC_EIGHT) == KEYS
     for key, analysis in REGISTRY.items():
         assert isinstance(analysis, Analysis)
         assert analysis.key == key
-        assert analysis.version == 2  # 2: windows and cutoffs (issue #3)
+        # 2: windows and cutoffs (issue #3); the record-level analyses start at 1.
+        assert analysis.version == (2 if key in KEYS else 1)
         assert analysis.title
         assert analysis.description.endswith(".")
         assert analysis.description.count(". ") == 0, "the description is one sentence"
@@ -74,7 +87,7 @@ def test_get_analysis_raises_key_error_for_an_unknown_key():
 def test_catalog_lists_schema_requirements_and_what_changes_them():
     entries = {entry["key"]: entry for entry in catalog()}
 
-    assert list(entries) == KEYS
+    assert list(entries) == KEYS + RECORD_KEYS
     json.dumps(entries)  # the REST API returns it as it is
     trend = entries["publication_trend"]
     assert trend["title"] == "Publication trend"

@@ -3,7 +3,9 @@
 `ROUTES` must name every route of the API: a new endpoint without a line here fails
 `test_every_api_route_is_in_the_matrix`, so none slips in unchecked. Each line says who may use the
 route (`PUBLIC`: anyone; `USER`: any signed-in user; `OWNER`: the owner of the object in its URL,
-and staff; `STAFF`: staff only) and builds the URL's objects for an owner.
+and staff; `PERSONAL`: the owner only — a library's charts, tags and groups, reports and
+notifications are personal, staff get 404 like any stranger and inspect them in the admin; `STAFF`:
+staff only) and builds the URL's objects for an owner.
 
 What "refused" means: anonymous → 401/403; a stranger asking for an owner's object → 404 (the
 object's existence is not confirmed); a non-staff user on a staff route → 403. What "allowed"
@@ -31,7 +33,7 @@ from config.asgi import application
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC, USER, OWNER, STAFF = "public", "user", "owner", "staff"
+PUBLIC, USER, OWNER, PERSONAL, STAFF = "public", "user", "owner", "personal", "staff"
 REFUSED = (401, 403, 404)
 
 
@@ -78,6 +80,45 @@ def _artifact(owner) -> dict:
     return {**_item(owner), "kind": "json"}
 
 
+def _chart(owner) -> dict:
+    from apps.library.tests.factories import chart_job, drawn_chart
+
+    return {"pk": drawn_chart(job=chart_job(owner=owner)).pk}
+
+
+def _tag(owner) -> dict:
+    from apps.library.models import Tag
+
+    return {"pk": Tag.objects.create(owner=owner, name="board").pk}
+
+
+def _group(owner) -> dict:
+    from apps.library.models import ChartGroup
+
+    return {"pk": ChartGroup.objects.create(owner=owner, name="Q3").pk}
+
+
+def _report(owner) -> dict:
+    from apps.reports.models import Report, ReportStatus
+
+    report = Report.objects.create(owner=owner, title="Pack", status=ReportStatus.SUCCESS)
+    report.pdf_file.save("report.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return {"pk": report.pk}
+
+
+def _report_file(owner) -> dict:
+    return {**_report(owner), "kind": "pdf"}
+
+
+def _notification(owner) -> dict:
+    from apps.notifications.models import Notification
+
+    notification = Notification.objects.create(
+        user=owner, kind="job.failed", level="error", title="Failed", subject_type="job", subject_id=1
+    )
+    return {"pk": notification.pk}
+
+
 ROUTES = [
     Route("auth-csrf", PUBLIC, ("get",)),
     Route("auth-login", PUBLIC, ("post",)),
@@ -104,6 +145,23 @@ ROUTES = [
     Route("item-description", OWNER, ("get", "patch"), _described_item, {"text": "Edited."}),
     Route("item-descriptions", OWNER, ("get",), _described_item),
     Route("item-describe", OWNER, ("post",), _item, {"provider": "local"}),
+    Route("library-chart-list", USER, ("get",)),
+    Route("library-chart-bulk", USER, ("post",)),
+    Route("library-tag-list", USER, ("get", "post")),
+    Route("library-group-list", USER, ("get", "post")),
+    Route("library-retention", USER, ("get",)),
+    Route("report-list", USER, ("get", "post")),
+    Route("notification-list", USER, ("get",)),
+    Route("notification-mark-read", USER, ("post",)),
+    Route("library-chart-detail", PERSONAL, ("get",), _chart),
+    Route("library-chart-publish", PERSONAL, ("post",), _chart),
+    Route("library-chart-unpublish", PERSONAL, ("post",), _chart),
+    Route("library-tag-detail", PERSONAL, ("get", "patch", "delete"), _tag, {"name": "Renamed"}),
+    Route("library-group-detail", PERSONAL, ("get", "patch", "delete"), _group, {"name": "Renamed"}),
+    Route("report-detail", PERSONAL, ("get", "delete"), _report),
+    Route("report-file", PERSONAL, ("get",), _report_file),
+    Route("notification-read", PERSONAL, ("post",), _notification),
+    Route("system", STAFF, ("get",)),
 ]
 SOCKETS = [("/ws/jobs/", USER), ("/ws/jobs/{pk}/", OWNER)]
 
@@ -164,8 +222,8 @@ def test_authorization_matrix(route: Route, method: str, who: str):
         assert status not in REFUSED
     elif route.access == STAFF:
         assert (status not in REFUSED) if who == "staff" else status == 403
-    elif who == "stranger":
-        assert status == 404, f"a stranger got {status} on {url}"
+    elif who == "stranger" or (route.access == PERSONAL and who == "staff"):
+        assert status == 404, f"a {who} got {status} on {url}"
         assert response.json()["error"]["code"] == "not_found"
     else:  # the owner, or staff
         assert status not in REFUSED, f"{who} got {status} on {url}: {response.content[:300]}"

@@ -44,6 +44,7 @@ from .errors import ParseError, describe
 from .workbooks import open_calamine
 from .xlsx_safety import (
     MIB,
+    SHEET_READ_ERRORS,
     SheetPeek,
     check_zip,
     explain_ole2,
@@ -193,11 +194,17 @@ def parse_export(data: bytes, *, filename: str = "") -> ParseResult:
     return ParseResult(canonical=canonical, summary=summary, warnings=tuple(warnings))
 
 
-def _guarded(parse: Callable[..., Parsed], source: Any, *, filename: str) -> Parsed:
-    """Run a parser; anything but a ParseError is a bug, logged, and told to the analyst as such."""
+def _guarded(
+    parse: Callable[..., Parsed], source: Any, *, filename: str, passthrough: tuple[type[Exception], ...] = ()
+) -> Parsed:
+    """Run a parser; anything but a ParseError is a bug, logged, and told to the analyst as such.
+
+    `passthrough` errors are not the parser's: the caller turns them into a message (a workbook's
+    sheet that turns out damaged while it is read).
+    """
     try:
         return parse(source, filename=filename)
-    except ParseError:
+    except (ParseError, *passthrough):
         raise
     except Exception as exc:
         reference = uuid.uuid4().hex[:8]
@@ -233,7 +240,10 @@ def _workbook(data: bytes, *, filename: str, parse: bool) -> tuple[WorkbookForma
                 continue
             if not parse:
                 return workbook_format, None
-            return workbook_format, _guarded(workbook_format.parse, found[0], filename=filename)
+            passthrough = SHEET_READ_ERRORS if workbook_format.engine == "openpyxl" else ()
+            return workbook_format, _guarded(
+                workbook_format.parse, found[0], filename=filename, passthrough=passthrough
+            )
         peeks = next((found[1] for found in opened.values() if found is not None), ())
         sheets = ", ".join(f"'{peek.title}'" for peek in peeks)
         raise ParseError(

@@ -24,7 +24,6 @@ cell pairs numbers and dates one to one. The workbook has the same columns on a 
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -86,7 +85,7 @@ def _split_line(line: str) -> tuple[str, list[str]] | None:
     """The separator and the cells of a header line, when it is Espacenet's header."""
     for separator in (";", ",", "\t"):
         if separator in line:
-            cells = next(csv.reader([line], delimiter=separator), [])
+            cells = records.line_cells(line, separator)
             if _is_header(cells):
                 return separator, cells
     return None
@@ -124,7 +123,7 @@ def _search(lines: Sequence[str]) -> dict[str, Any]:
 
 
 def _first_cells(lines: Sequence[str], separator: str) -> list[str]:
-    return [row[0] if row else "" for row in csv.reader(lines, delimiter=separator)]
+    return [next(iter(records.line_cells(line, separator)), "") for line in lines]
 
 
 # --- Parsing ----------------------------------------------------------------------------------
@@ -150,7 +149,7 @@ def parse(data: bytes, *, filename: str = "") -> tuple[CanonicalData, list[str]]
         )
     index, separator = header
     frame, encoding = records.read_csv(
-        data, separator=separator, skip_lines=index, filename=filename, what=LABEL
+        data, separator=separator, skip_lines=index, filename=filename, what=LABEL, wanted=COLUMNS
     )
     meta = {**_search(_first_cells(lines[:index], separator)), "encoding": encoding}
     return _build(frame, meta=meta, filename=filename, source=FORMAT_KEY)
@@ -166,7 +165,7 @@ def parse_workbook(workbook: CalamineWorkbook, *, filename: str = "") -> tuple[C
     for sheet in sheets:
         if sheet is not chosen and records.header_key(sheet.title) == "query":
             lines += [str(row[0]) for row in sheet.head if row and row[0] is not None]
-    frame = read_sheet(workbook.reader, chosen.title, header_row=header_row or 0, filename=filename)
+    frame = read_sheet(workbook, chosen.title, header_row=header_row or 0, filename=filename)
     return _build(frame, meta=_search(lines), filename=filename, source=WORKBOOK_FORMAT_KEY)
 
 
@@ -226,13 +225,14 @@ def _columns(frame: pl.DataFrame, found: dict[str, str]) -> pl.DataFrame:
         frame, "_inventors_raw", names="inventors", countries="inventor_countries", applicants=False
     )
     keys = records.unique_values(frame, "_numbers")
-    normalised = keys.to_frame("raw").select(records.publication_number(pl.col("raw"))[0]).to_series()
+    normalised = keys.to_frame("_numbers").with_columns(
+        records.publication_number(pl.col("_numbers"))[0].alias("_normalised")
+    )
+    frame = records.map_lists(
+        frame, "_numbers", normalised, {"family_members": records.distinct(pl.col("_normalised"))}
+    )
     frame = records.with_publication_numbers(frame, pl.col("_numbers").list.first())
     frame = frame.with_columns(
-        records.mapped("_numbers", keys, normalised, is_list=True)
-        .list.drop_nulls()
-        .list.unique(maintain_order=True)
-        .alias("family_members"),
         records.text(column("family")).alias("family_id"),
         records.text(column("title")).alias("title"),
         records.text(column("abstract")).alias("abstract"),
@@ -252,4 +252,13 @@ def _columns(frame: pl.DataFrame, found: dict[str, str]) -> pl.DataFrame:
         .group_by("_row")
         .agg(pl.col("_dates").first().alias("_grant"))
     )
-    return frame.join(grants, on="_row", how="left", maintain_order="left")
+    # Joined on the row numbers alone: a join of the wide frame would copy every column.
+    grant = (
+        frame.select("_row").join(grants, on="_row", how="left", maintain_order="left").get_column("_grant")
+    )
+    consumed = [name for name in frame.columns if name.startswith("in_")] + [
+        "_numbers",
+        "_dates",
+        "_inventors_raw",
+    ]
+    return frame.drop(consumed).with_columns(grant)

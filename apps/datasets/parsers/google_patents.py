@@ -17,7 +17,6 @@ name ("Gearbox, Inc.", "Ibiden Co., Ltd."); see `names.split_joined_names`.
 
 from __future__ import annotations
 
-import csv
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import polars as pl
@@ -63,7 +62,7 @@ def _is_url_line(line: str) -> bool:
 
 def _separator(header: str) -> str | None:
     for separator in _SEPARATORS:
-        cells = next(csv.reader([header], delimiter=separator), [])
+        cells = records.line_cells(header, separator)
         if {records.header_key(cell) for cell in cells} >= _SIGNATURE:
             return separator
     return None
@@ -96,7 +95,7 @@ def parse(data: bytes, *, filename: str = "") -> tuple[CanonicalData, list[str]]
     lines = _lines(head)
     search_url, skip = None, 0
     if _is_url_line(lines[0]):
-        cells = next(csv.reader([lines[0]]), [])
+        cells = records.line_cells(lines[0])
         search_url = next((cell.strip() for cell in cells[1:] if cell.strip()), None)
         skip = 1
     separator = _separator(lines[skip]) if len(lines) > skip else None
@@ -107,7 +106,7 @@ def parse(data: bytes, *, filename: str = "") -> tuple[CanonicalData, list[str]]
             code="no_header",
         )
     frame, encoding = records.read_csv(
-        data, separator=separator, skip_lines=skip, filename=filename, what=LABEL
+        data, separator=separator, skip_lines=skip, filename=filename, what=LABEL, wanted=COLUMNS
     )
     found = records.find_columns(frame.columns, COLUMNS)
     warnings: list[str] = []

@@ -81,10 +81,15 @@ _OTHER_ZIP_DOCUMENTS = {
 }
 
 # What openpyxl and zipfile raise on a workbook that passed the zip checks but is still broken.
+# What openpyxl raises while it streams a damaged sheet (read-only sheets are parsed lazily, as a
+# parser reads them): the parser lets these through to `open_workbook`, which says "damaged".
+# ElementTree's ParseError and lxml's XMLSyntaxError are both SyntaxErrors.
+SHEET_READ_ERRORS = (zipfile.BadZipFile, zlib.error, SyntaxError, EOFError, OSError)
 _BROKEN_WORKBOOK_ERRORS = (
     zipfile.BadZipFile,
     zlib.error,
     XMLParseError,
+    SyntaxError,  # lxml's XMLSyntaxError, when lxml is installed and openpyxl parses with it
     KeyError,
     ValueError,
     TypeError,

@@ -81,3 +81,23 @@ def test_bundles_round_trip_with_publications():
     assert loaded.facets[Field.LANGUAGE] == facet and loaded.meta == {"records": 3}
     assert loaded.publications.equals(RECORDS)
     assert loaded.counts(Field.APPLICANT).rows == data.counts(Field.APPLICANT).rows
+
+
+def test_aliases_merge_applicants_once_per_publication():
+    data = CanonicalData(source_format="test", publications=RECORDS)
+    aliased = data.with_aliases({"UNIVERSITY OF X": "ACME"})
+
+    assert aliased.publications.get_column("applicants").to_list() == [["ACME"], ["ACME"], []]
+    assert aliased.counts(Field.APPLICANT).rows == (("ACME", 2),)  # the first names ACME once
+    assert aliased.fields() == data.fields() and aliased.meta["aliases"] == 1
+    assert data.counts(Field.APPLICANT).rows == (("ACME", 2), ("UNIVERSITY OF X", 1))  # unchanged
+
+
+def test_aliases_on_pre_aggregated_counts_add_up_cleaned_names():
+    facet = Facet(
+        Field.APPLICANT, (("SAMSUNG SDI CO LTD", 5), ("Samsung SDI Co., Ltd.", 2), ("LG CHEM LTD", 3))
+    )
+    data = CanonicalData(source_format="test", facets={Field.APPLICANT: facet})
+
+    rows = data.with_aliases({"LG CHEM": "SAMSUNG SDI"}).counts(Field.APPLICANT).rows
+    assert rows == (("SAMSUNG SDI", 10),)  # both spellings of the target, and the aliased name

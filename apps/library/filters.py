@@ -1,0 +1,41 @@
+import django_filters
+from django.db.models import QuerySet
+
+from apps.jobs.models import ImageTask
+
+from .selectors import search_charts
+
+
+def _analysis_choices() -> list[tuple[str, str]]:
+    from apps.charts.analyses import REGISTRY
+
+    return [(key, key) for key in REGISTRY]
+
+
+class ChartFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search", label="Search job title, analysis, dataset name and description text"
+    )
+    analysis = django_filters.MultipleChoiceFilter(field_name="analysis_key", choices=_analysis_choices)
+    dataset = django_filters.NumberFilter(field_name="job__dataset")
+    job = django_filters.NumberFilter(field_name="job")
+    created_after = django_filters.IsoDateTimeFilter(field_name="finished_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="finished_at", lookup_expr="lt")
+    tag = django_filters.NumberFilter(field_name="library_tags", distinct=True, label="Tag id")
+    group = django_filters.NumberFilter(field_name="library_groups", distinct=True, label="Group id")
+    published = django_filters.BooleanFilter(method="filter_published")
+    ordering = django_filters.OrderingFilter(
+        fields=(("finished_at", "created"), ("analysis_key", "analysis"), ("job__title", "job_title"))
+    )
+
+    class Meta:
+        model = ImageTask
+        fields = ["q", "analysis", "dataset", "job", "created_after", "created_before", "tag", "group"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search_charts(queryset, value)
+
+    def filter_published(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(publication__isnull=not value)
