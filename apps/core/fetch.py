@@ -69,27 +69,48 @@ def resolve_public(host: str, port: int) -> str:
         raise FetchError(f"The host {host!r} could not be found.")
     private = [address for address in addresses if not is_public_address(address)]
     if private:
-        raise FetchError(
-            f"The URL points to a private or reserved address ({private[0]}); only public "
-            "addresses on the internet can be imported from."
-        )
+        raise FetchError(_private_message(private[0]))
     return addresses[0]
 
 
-def _checked(url: str) -> tuple[str, str, str]:
-    """(URL to connect to, with the address in place of the name; the Host header; the name)."""
+def check_url_shape(url: str) -> None:
+    """What can be told without the network: scheme, credentials, host, port, literal addresses."""
+    if len(url) > 2000:
+        raise FetchError("The URL is too long.")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError("Only http:// and https:// URLs can be imported.")
     if parts.username or parts.password:
         raise FetchError("URLs with a user name or password cannot be imported.")
-    host = parts.hostname
-    if not host:
+    if not parts.hostname:
         raise FetchError("The URL has no host name.")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        parts.port  # noqa: B018 (raises on a bad port)
     except ValueError as error:
         raise FetchError("The URL's port is not valid.") from error
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        if parts.hostname.rstrip(".").lower() == "localhost" or parts.hostname.endswith(".localhost"):
+            raise FetchError(_private_message("localhost")) from None
+        return
+    if not is_public_address(str(literal)):
+        raise FetchError(_private_message(str(literal)))
+
+
+def _private_message(address: str) -> str:
+    return (
+        f"The URL points to a private or reserved address ({address}); only public "
+        "addresses on the internet can be imported from."
+    )
+
+
+def _checked(url: str) -> tuple[str, str, str]:
+    """(URL to connect to, with the address in place of the name; the Host header; the name)."""
+    check_url_shape(url)
+    parts = urlsplit(url)
+    host = parts.hostname
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     address = resolve_public(host, port)
     netloc_address = f"[{address}]" if ":" in address else address
     pinned = urlunsplit(parts._replace(netloc=f"{netloc_address}:{port}"))
@@ -129,8 +150,6 @@ def _read_body(response: httpx.Response, *, max_bytes: int, timeout_s: float) ->
 
 def fetch_public_url(url: str, *, max_bytes: int, timeout_s: float = 20.0) -> Fetched:
     """GET `url` (following redirects) within `max_bytes`; raise `FetchError` with a reason."""
-    if len(url) > 2000:
-        raise FetchError("The URL is too long.")
     timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0))
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
         for _ in range(MAX_REDIRECTS + 1):

@@ -16,10 +16,17 @@ from .serializers import (
     AliasesSerializer,
     DatasetDetailSerializer,
     DatasetFilesUploadSerializer,
+    DatasetImportSerializer,
     DatasetSerializer,
     DatasetUploadSerializer,
 )
-from .services import dataset_add_files, dataset_create, dataset_remove_file, dataset_set_aliases
+from .services import (
+    dataset_add_files,
+    dataset_create,
+    dataset_import_url,
+    dataset_remove_file,
+    dataset_set_aliases,
+)
 
 
 def _uploads(request) -> list:
@@ -49,6 +56,25 @@ class DatasetListApi(generics.ListAPIView):
         upload.is_valid(raise_exception=True)
         dataset = dataset_create(
             owner=request.user, uploads=uploads, name=upload.validated_data.get("name", "")
+        )
+        return Response(DatasetSerializer(dataset).data, status=status.HTTP_201_CREATED)
+
+
+class DatasetImportApi(APIView):
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(request=DatasetImportSerializer, responses={201: DatasetSerializer})
+    def post(self, request):
+        """Import an export from a URL on the public internet; it is fetched and read in the background.
+
+        Private and special addresses (loopback, 10/8, 172.16/12, 192.168/16, link-local and the
+        cloud metadata address, IPv6 unique-local, ...) are refused, whether the URL, its DNS answer
+        or a redirect leads there; the file is capped like an upload.
+        """
+        payload = DatasetImportSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        dataset = dataset_import_url(
+            owner=request.user, url=payload.validated_data["url"], name=payload.validated_data.get("name", "")
         )
         return Response(DatasetSerializer(dataset).data, status=status.HTTP_201_CREATED)
 

@@ -33,7 +33,9 @@ class Dataset(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="datasets")
     name = models.CharField(max_length=200)
-    source_file = models.FileField(upload_to=upload_path, max_length=300)
+    source_file = models.FileField(upload_to=upload_path, max_length=300, blank=True)
+    # Set when the export was imported from a URL: the file is fetched by the ingestion task.
+    source_url = models.URLField(max_length=2000, blank=True)
     original_filename = models.CharField(max_length=255)
     size_bytes = models.BigIntegerField()
     content_hash = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the uploaded bytes")

@@ -7,6 +7,14 @@ from .selectors import dataset_feeds
 from .services import MAX_NAME_LENGTH
 
 
+class DatasetImportSerializer(serializers.Serializer):
+    url = serializers.CharField(
+        max_length=2000,
+        help_text="An http(s) URL of an export on the public internet (redirects are followed).",
+    )
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
 class DatasetUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         allow_empty_file=True,
@@ -64,6 +72,7 @@ class DatasetSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "original_filename",
+            "source_url",
             "size_bytes",
             "detected_format",
             "status",

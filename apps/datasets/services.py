@@ -26,12 +26,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from apps.core.broker import ensure_broker_reachable
 from apps.core.exceptions import ApplicationError
+from apps.core.fetch import FetchError, check_url_shape, fetch_public_url
 
 from .canonical import (
     CanonicalData,
@@ -170,6 +171,71 @@ def dataset_create(
         _create_files(dataset, checked, first_stored=dataset.source_file.name)
         transaction.on_commit(lambda: _enqueue_ingest(dataset.pk))
     return dataset
+
+
+def dataset_import_url(*, owner, url: str, name: str = "") -> Dataset:
+    """A dataset from an export on the web: fetched and read in the background (watch `status`).
+
+    The URL's shape is checked here, so an obvious mistake ("ftp://", an address such as
+    127.0.0.1) is refused at once; where it really leads (DNS, redirects) is checked by the fetch.
+    """
+    url = url.strip()
+    try:
+        check_url_shape(url)
+    except FetchError as error:
+        raise ApplicationError(str(error), code="invalid_url", fields={"url": [str(error)]}) from error
+    filename = clean_filename(PurePath(url.split("?", 1)[0].split("#", 1)[0]).name or "download")
+    ensure_broker_reachable()
+    with transaction.atomic():
+        dataset = Dataset.objects.create(
+            owner=owner,
+            name=(name or PurePath(filename).stem or "Imported export")[:200],
+            source_url=url,
+            original_filename=filename,
+            size_bytes=0,
+            content_hash="",
+        )
+        transaction.on_commit(lambda: _enqueue_fetch(dataset.pk))
+    return dataset
+
+
+def _enqueue_fetch(dataset_id: int) -> None:
+    from .tasks import fetch_dataset_url
+
+    try:
+        fetch_dataset_url.apply_async(args=[dataset_id])
+    except Exception:
+        logger.exception("Could not enqueue the import of dataset %s", dataset_id)
+        dataset_fail(dataset_id=dataset_id, error="The task queue was unreachable; import the URL again.")
+
+
+def dataset_fetch(*, dataset_id: int) -> None:
+    """Download a URL dataset's export, store it as its one file, then read it like an upload."""
+    dataset = (
+        Dataset.objects.filter(pk=dataset_id, status=DatasetStatus.PENDING).exclude(source_url="").first()
+    )
+    if dataset is None or dataset.files.exists():
+        return  # already fetched (a duplicate message), or not a URL dataset
+    try:
+        fetched = fetch_public_url(dataset.source_url, max_bytes=settings.INTELLI_MAX_UPLOAD_BYTES)
+        checked = _check_upload(SimpleUploadedFile(fetched.filename, fetched.content), several=False)
+    except FetchError as error:
+        dataset_fail(dataset_id=dataset_id, error=f"The URL could not be imported: {error}")
+        return
+    except ApplicationError as error:
+        dataset_fail(dataset_id=dataset_id, error=f"The URL could not be imported: {error.message}")
+        return
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset_id)
+        if dataset.status != DatasetStatus.PENDING or dataset.files.exists():
+            return
+        dataset.original_filename = checked.filename
+        dataset.size_bytes = checked.upload.size or 0
+        dataset.content_hash = checked.content_hash
+        dataset.source_file.save(checked.filename, checked.upload, save=False)
+        dataset.save(update_fields=["original_filename", "size_bytes", "content_hash", "source_file"])
+        _create_files(dataset, [checked], first_stored=dataset.source_file.name)
+    dataset_ingest(dataset_id=dataset_id)
 
 
 def _create_files(dataset: Dataset, checked: Sequence[_Checked], *, first_stored: str | None = None) -> None:

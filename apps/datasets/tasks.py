@@ -30,3 +30,19 @@ def ingest_dataset(self, dataset_id: int) -> None:
         dataset_fail(
             dataset_id=dataset_id, error=f"Reading the file took longer than {limit} s and was stopped."
         )
+
+
+@shared_task(bind=True, base=IngestTask, name="datasets.fetch_url", **task_options(Queue.INGESTION_IO))
+def fetch_dataset_url(self, dataset_id: int) -> None:
+    """Download an export given by URL (SSRF-guarded, size-capped), then read it as an upload."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from .services import dataset_fail, dataset_fetch
+
+    try:
+        dataset_fetch(dataset_id=dataset_id)
+    except SoftTimeLimitExceeded:
+        limit = QUEUE_PROFILES[Queue.INGESTION_IO].time_limit
+        dataset_fail(
+            dataset_id=dataset_id, error=f"Importing the file took longer than {limit} s and was stopped."
+        )

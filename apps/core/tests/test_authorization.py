@@ -128,6 +128,7 @@ ROUTES = [
     Route("auth-logout", USER, ("post",)),
     Route("auth-me", USER, ("get",)),
     Route("dataset-list", USER, ("get", "post")),
+    Route("dataset-import", USER, ("post",)),
     Route("analysis-list", USER, ("get",)),
     Route("job-list", USER, ("get", "post")),
     Route("ai-providers", USER, ("get",)),

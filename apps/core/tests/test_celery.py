@@ -13,6 +13,7 @@ OUR_TASKS = {
     "ai.describe_item": Queue.AI,
     "charts.render_item": Queue.CHARTS_CPU,
     "datasets.ingest": Queue.INGESTION_IO,
+    "datasets.fetch_url": Queue.INGESTION_IO,
     "jobs.reap_stale_items": Queue.INGESTION_IO,
     "jobs.expire_retention": Queue.INGESTION_IO,
     "jobs.sweep_orphan_files": Queue.INGESTION_IO,

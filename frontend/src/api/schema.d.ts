@@ -213,6 +213,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/import/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Import an export from a URL on the public internet; it is fetched and read in the background.
+         *
+         *     Private and special addresses (loopback, 10/8, 172.16/12, 192.168/16, link-local and the
+         *     cloud metadata address, IPv6 unique-local, ...) are refused, whether the URL, its DNS answer
+         *     or a redirect leads there; the file is capped like an upload.
+         */
+        post: operations["datasets_import_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/items/{id}/": {
         parameters: {
             query?: never;
@@ -841,6 +864,8 @@ export interface components {
             readonly id: number;
             readonly name: string;
             readonly original_filename: string;
+            /** Format: uri */
+            readonly source_url: string;
             readonly size_bytes: number;
             readonly detected_format: string;
             readonly status: components["schemas"]["DatasetStatusEnum"];
@@ -859,6 +884,8 @@ export interface components {
             readonly id: number;
             readonly name: string;
             readonly original_filename: string;
+            /** Format: uri */
+            readonly source_url: string;
             readonly size_bytes: number;
             readonly detected_format: string;
             readonly status: components["schemas"]["DatasetStatusEnum"];
@@ -896,6 +923,11 @@ export interface components {
              */
             file?: string;
             files?: string[];
+        };
+        DatasetImportRequest: {
+            /** @description An http(s) URL of an export on the public internet (redirects are followed). */
+            url: string;
+            name?: string;
         };
         /**
          * @description * `PENDING` - Waiting to be read
@@ -1814,6 +1846,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatasetDetail"];
+                };
+            };
+        };
+    };
+    datasets_import_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DatasetImportRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["DatasetImportRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dataset"];
                 };
             };
         };

@@ -1,7 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useRef, useState, type DragEvent } from "react";
+import { useRef, useState, type DragEvent, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router-dom";
-import { ApiError, fieldMessages } from "../api/client";
+import { api, ApiError, fieldMessages } from "../api/client";
 import { useDatasets } from "../api/hooks";
 import type { Dataset, DatasetSummary } from "../api/types";
 import { uploadDataset, type UploadHandle } from "../api/upload";
@@ -110,7 +110,54 @@ export function UploadBox() {
         </div>
       )}
       {error && <ErrorBox error={error} />}
-      <p className="muted small">{t("upload.noUrl")}</p>
+    </Card>
+  );
+}
+
+/** Import an export from a URL: the server fetches it (public addresses only) and reads it. */
+export function ImportUrlBox() {
+  const { t } = useI18n();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [url, setUrl] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!url.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const dataset = await api<Dataset>("datasets/import/", { method: "POST", body: { url: url.trim() } });
+      await queryClient.invalidateQueries({ queryKey: ["datasets"] });
+      navigate(`/datasets/${dataset.id}`);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card title={t("import.title")}>
+      <form onSubmit={submit} className="upload-form">
+        <label htmlFor="import-url">{t("import.url")}</label>
+        <input
+          id="import-url"
+          type="url"
+          inputMode="url"
+          placeholder="https://"
+          value={url}
+          maxLength={2000}
+          onChange={(e) => setUrl(e.target.value)}
+        />
+        <p className="muted small">{t("import.help")}</p>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={busy || !url.trim()}>
+            {t("import.submit")}
+          </button>
+        </div>
+      </form>
+      {error && <ErrorBox error={error} />}
     </Card>
   );
 }
@@ -122,7 +169,10 @@ export default function Datasets() {
     <div className="page">
       <h1>{t("datasets.title")}</h1>
       <div className="grid-2">
-        <UploadBox />
+        <div>
+          <UploadBox />
+          <ImportUrlBox />
+        </div>
         <Card title={t("datasets.list")}>
           <ErrorBox error={datasets.error} />
           {datasets.data?.results.length === 0 && <Empty>{t("dash.noDatasets")}</Empty>}
