@@ -183,9 +183,9 @@ def drafts_delete(*, owner, item_ids: Sequence[int]) -> int:
         )
     with transaction.atomic():
         rows = list(
-            exclude_published(ImageTask.objects.select_for_update().filter(pk__in=ids)).values_list(
-                "pk", *ARTIFACT_FIELDS
-            )
+            exclude_published(
+                ImageTask.objects.select_for_update(of=("self",)).filter(pk__in=ids)
+            ).values_list("pk", *ARTIFACT_FIELDS)
         )
         exclude_published(ImageTask.objects.filter(pk__in=[row[0] for row in rows])).update(
             **dict.fromkeys(ARTIFACT_FIELDS, "")
