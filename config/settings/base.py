@@ -224,8 +224,16 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # An unacknowledged message is redelivered after the visibility timeout: it must exceed the
 # longest hard time limit, or a long task would run twice.
+# It is also how long a message waits to come back when Redis went away while a worker held it
+# prefetched (the worker drops what it had not started; the broker still counts it unacked).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": max(p.hard_time_limit for p in QUEUE_PROFILES.values()) * 2,
+    "visibility_timeout": env.int(
+        "CELERY_VISIBILITY_TIMEOUT_S", default=max(p.hard_time_limit for p in QUEUE_PROFILES.values()) * 2
+    ),
+    # Look for such messages every 10 s (kombu's default scans every ~100 s): one cheap sorted-set
+    # range query, so a message comes back at most ~10 s after its visibility timeout.
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
 }
 # An item still RUNNING this long after it started has lost its worker and was not redelivered:
 # the reaper (celery beat, every minute) fails it with a reason the user can act on.
