@@ -77,7 +77,7 @@ class Browser:
                         if self.drops and self.reconnects == 0 and len(self.seqs) > total_hint // 2:
                             self.reconnects += 1
                             break  # drop the socket halfway, come back where we stopped
-            except (TimeoutError, OSError, websockets.ConnectionClosed):
+            except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
                 self.reconnects += 1
                 await asyncio.sleep(random.uniform(0.2, 1.0))
 
