@@ -144,6 +144,17 @@ def test_sign_in_upload_run_everything_and_watch_it_live(
     assert download.ok
     assert download.body()[:2] == b"PK"
 
+    # The finished job and its report pack each left a notification, pushed live to the top bar.
+    bell = page.get_by_test_id("notifications")
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-testid=notifications] .badge')?.textContent) >= 2"
+    )
+    bell.locator("summary").click()
+    assert bell.locator("li.unread").count() >= 2
+    bell.get_by_role("button", name="Mark all read").click()
+    bell.locator(".badge").wait_for(state="detached")
+    bell.locator("summary").click()
+
     page.get_by_test_id("item-card").first.get_by_role("link").first.click()
     page.get_by_test_id("chart-data").wait_for()
     page.wait_for_function("() => document.querySelector('[data-testid=chart-image]')?.naturalWidth > 0")

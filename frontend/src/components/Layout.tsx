@@ -4,6 +4,7 @@ import { NavLink, useNavigate } from "react-router-dom";
 import { api } from "../api/client";
 import type { User } from "../api/types";
 import { LanguageSwitcher, useI18n } from "../i18n";
+import { Notifications } from "./Notifications";
 
 export function Layout({ user, children }: { user: User; children: ReactNode }) {
   const { t } = useI18n();
@@ -41,6 +42,7 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
           </ul>
         </nav>
         <div className="topbar-end">
+          <Notifications />
           <LanguageSwitcher />
           <span className="user" title={user.email}>
             {user.username}
