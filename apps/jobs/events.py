@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.redis import get_redis
+from apps.ops.tracing import current_trace_id
 from apps.realtime.broadcast import group_send_many
 from apps.realtime.groups import job_group, user_jobs_group
 
@@ -61,7 +62,15 @@ class NewEvent:
     item_id: int | None = None
 
 
-def envelope(*, type: str, job_id: int | None, seq: int | None, at: datetime, data: dict[str, Any]) -> dict:
+def envelope(
+    *,
+    type: str,
+    job_id: int | None,
+    seq: int | None,
+    at: datetime,
+    data: dict[str, Any],
+    trace: str | None = None,
+) -> dict:
     return {
         "type": str(type),
         "v": PROTOCOL_VERSION,
@@ -69,11 +78,19 @@ def envelope(*, type: str, job_id: int | None, seq: int | None, at: datetime, da
         "seq": seq,
         "at": at.isoformat().replace("+00:00", "Z"),
         "data": data,
+        "trace": trace,
     }
 
 
 def event_envelope(event: JobEvent) -> dict:
-    return envelope(type=event.type, job_id=event.job_id, seq=event.seq, at=event.created_at, data=event.data)
+    return envelope(
+        type=event.type,
+        job_id=event.job_id,
+        seq=event.seq,
+        at=event.created_at,
+        data=event.data,
+        trace=event.trace_id or None,
+    )
 
 
 def job_summary(job: Job) -> dict[str, Any]:
@@ -139,16 +156,24 @@ def emit_events(
     if last_seq is None:
         last_seq = allocate_seqs(job.pk, len(events))
     first = last_seq - len(events) + 1
+    trace = current_trace_id() or ""
     rows = JobEvent.objects.bulk_create(
         [
-            JobEvent(job_id=job.pk, item_id=e.item_id, seq=first + i, type=str(e.type), data=e.data)
+            JobEvent(
+                job_id=job.pk, item_id=e.item_id, seq=first + i, type=str(e.type), data=e.data, trace_id=trace
+            )
             for i, e in enumerate(events)
         ]
     )
     messages = [(job_group(job.pk), {"type": "job.event", "event": event_envelope(row)}) for row in rows]
     if summary is not None:
         update = envelope(
-            type=EventType.JOB_UPDATED, job_id=job.pk, seq=last_seq, at=rows[-1].created_at, data=summary
+            type=EventType.JOB_UPDATED,
+            job_id=job.pk,
+            seq=last_seq,
+            at=rows[-1].created_at,
+            data=summary,
+            trace=trace or None,
         )
         messages.append((user_jobs_group(job.owner_id), {"type": "jobs.event", "event": update}))
     transaction.on_commit(lambda: group_send_many(messages))
@@ -179,6 +204,8 @@ def emit_transient(
     except Exception:
         logger.debug("Progress throttle unavailable; dropping a progress event", exc_info=True)
         return False
-    message = envelope(type=type, job_id=job_id, seq=None, at=timezone.now(), data=data)
+    message = envelope(
+        type=type, job_id=job_id, seq=None, at=timezone.now(), data=data, trace=current_trace_id()
+    )
     group_send_many([(job_group(job_id), {"type": "job.event", "event": message})])
     return True

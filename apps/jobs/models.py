@@ -135,6 +135,9 @@ class JobEvent(models.Model):
     seq = models.PositiveBigIntegerField()
     type = models.CharField(max_length=40)
     data = models.JSONField(default=dict, blank=True)
+    # The trace id of the request or task that wrote it (apps.ops.tracing): logs, tasks and events
+    # of one user action share it.
+    trace_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -127,6 +127,9 @@ class EventSerializer(serializers.Serializer):
     seq = serializers.IntegerField(allow_null=True)
     at = serializers.DateTimeField()
     data = serializers.DictField()
+    trace = serializers.CharField(
+        allow_null=True, help_text="The trace id of the request or task that wrote it (also in the logs)."
+    )
 
 
 class EventPageSerializer(serializers.Serializer):

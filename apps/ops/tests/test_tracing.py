@@ -53,3 +53,24 @@ def test_json_log_lines_carry_the_ids():
         tracing.job_id_var.reset(token)
     line = json.loads(formatter.format(record))
     assert line["message"] == "task done" and line["level"] == "INFO" and line["job_id"] == 7
+
+
+def test_a_requests_trace_id_reaches_the_events_it_writes(api_client, user, monkeypatch):
+    """POST /jobs/ with X-Request-ID: the job's first events carry that id, stored and as sent."""
+    from apps.datasets.tests.factories import DatasetFactory
+    from apps.jobs.events import event_envelope
+    from apps.jobs.models import JobEvent
+
+    monkeypatch.setattr("apps.jobs.services.enqueue_items", lambda tickets: None)
+    dataset = DatasetFactory(owner=user)
+    response = api_client.post(
+        "/api/v1/jobs/",
+        {"dataset": dataset.pk, "analyses": [{"key": "publication_trend"}]},
+        format="json",
+        HTTP_X_REQUEST_ID="trace-from-the-browser-01",
+    )
+    assert response.status_code == 201, response.content
+    assert response["X-Request-ID"] == "trace-from-the-browser-01"
+    events = list(JobEvent.objects.filter(job_id=response.json()["id"]))
+    assert events and {event.trace_id for event in events} == {"trace-from-the-browser-01"}
+    assert event_envelope(events[0])["trace"] == "trace-from-the-browser-01"

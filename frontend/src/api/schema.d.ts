@@ -1061,6 +1061,8 @@ export interface components {
             data: {
                 [key: string]: unknown;
             };
+            /** @description The trace id of the request or task that wrote it (also in the logs). */
+            trace: string | null;
         };
         EventPage: {
             events: components["schemas"]["Event"][];

@@ -7,6 +7,8 @@ export interface Envelope<T extends string, D> {
   seq: number | null;
   at: string;
   data: D;
+  /** The trace id of the request or task that wrote the event (also in the server's logs). */
+  trace?: string | null;
 }
 
 export interface JobSummary {
