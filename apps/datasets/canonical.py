@@ -25,12 +25,13 @@ from __future__ import annotations
 import functools
 import io
 import json
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 
 if TYPE_CHECKING:
@@ -46,6 +47,9 @@ MANIFEST_FILE = "manifest.json"
 
 # Worker processes keep recently used bundles in memory: a job's charts all read the same one.
 CACHE_SIZE = 8
+# Rows per Parquet row group of the publications table: the writer holds one group's pages in
+# memory at a time (a fifth of a 100,000-record table), and writes no slower than in one group.
+PARQUET_ROW_GROUP_ROWS = 20_000
 
 
 class Field(StrEnum):
@@ -455,11 +459,17 @@ def canonical_save(data: CanonicalData, *, prefix: str) -> None:
     frame.write_parquet(buffer)
     default_storage.save(f"{prefix}/{FACETS_FILE}", ContentFile(buffer.getvalue()))
     if data.publications is not None:
-        buffer = io.BytesIO()
         # LZ4 and no column statistics: a 100,000-record table is written in ~0.12 s instead of
         # ~0.21 s (zstd), ~2x larger (~20 MB); bundles are always read whole, so nothing uses them.
-        data.publications.write_parquet(buffer, compression="lz4", statistics=False)
-        default_storage.save(f"{prefix}/{PUBLICATIONS_FILE}", ContentFile(buffer.getvalue()))
+        # Written to a temporary file in row groups, and stored from it: encoding the table as one
+        # row group in memory, then copying the file's bytes out of a buffer, cost ~100 MB of peak
+        # RSS for a 100,000-record table; this way, ~30 MB.
+        with tempfile.TemporaryFile() as fh:
+            data.publications.write_parquet(
+                fh, compression="lz4", statistics=False, row_group_size=PARQUET_ROW_GROUP_ROWS
+            )
+            fh.seek(0)
+            default_storage.save(f"{prefix}/{PUBLICATIONS_FILE}", File(fh))
     manifest = {
         "version": CANONICAL_VERSION,
         "source_format": data.source_format,

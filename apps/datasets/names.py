@@ -150,10 +150,9 @@ def _unless_empty(cleaned: pl.Expr, fallback: pl.Expr) -> pl.Expr:
     return pl.when(cleaned.str.len_chars() > 0).then(cleaned).otherwise(fallback)
 
 
-def _base(expr: pl.Expr) -> pl.Expr:
-    """What applicants and inventors share: NFKC, no [CC], upper case, punctuation and spaces."""
-    text = expr.str.normalize("NFKC").str.replace(COUNTRY_SUFFIX, "")
-    return text.str.to_uppercase()
+def _without_country(expr: pl.Expr) -> pl.Expr:
+    """What applicants and inventors share first: NFKC, then no "[CC]" suffix."""
+    return expr.str.normalize("NFKC").str.replace(COUNTRY_SUFFIX, "")
 
 
 def _punctuation(text: pl.Expr) -> pl.Expr:
@@ -162,9 +161,33 @@ def _punctuation(text: pl.Expr) -> pl.Expr:
     return text.str.replace_all(r"\s+", " ").str.strip_chars(" -/&")
 
 
+def _staged(frame: pl.DataFrame, name: str, *, applicants: bool) -> pl.Series:
+    """The rest of the rules for column `name` (names already NFKC and without "[CC]").
+
+    Applicants go in stages, each a column computed once from the one before: as one expression
+    (`clean_applicants`), `_unless_empty` evaluates its argument twice, so the start of the name
+    would be worked out nine times.
+    """
+    if not applicants:
+        return frame.select(_punctuation(pl.col(name).str.to_uppercase())).to_series()
+    text, shorter = pl.col("_text"), pl.col("_shorter")
+    frame = frame.select(pl.col(name).str.strip_chars().alias("_text"))
+    without_cjk = text.str.replace(_CJK_LEADING, "").str.replace(_CJK_TRAILING, "").str.strip_chars()
+    frame = frame.with_columns(without_cjk.alias("_shorter"))
+    frame = frame.select(_unless_empty(shorter, text).alias("_text"))
+    folded = _punctuation(text.str.to_uppercase()).str.replace_all(r"\bUNIV\b", "UNIVERSITY")
+    frame = frame.select(folded.alias("_text"))
+    without_forms = text.str.replace(_LEADING, "").str.replace(_TRAILING_FORMS, "").str.strip_chars(" -/&")
+    frame = frame.with_columns(without_forms.alias("_shorter"))
+    return frame.select(_unless_empty(shorter, text)).to_series()
+
+
 def clean_applicants(expr: pl.Expr) -> pl.Expr:
-    """Cleaned applicant names for a String expression of single names (empty when nothing is left)."""
-    text = expr.str.normalize("NFKC").str.replace(COUNTRY_SUFFIX, "").str.strip_chars()
+    """Cleaned applicant names for a String expression of single names (empty when nothing is left).
+
+    For a column of names, `clean_names` computes the same in stages, several times faster.
+    """
+    text = _without_country(expr).str.strip_chars()
     without_cjk = text.str.replace(_CJK_LEADING, "").str.replace(_CJK_TRAILING, "").str.strip_chars()
     text = _unless_empty(without_cjk, text)
     text = _punctuation(text.str.to_uppercase())
@@ -175,7 +198,35 @@ def clean_applicants(expr: pl.Expr) -> pl.Expr:
 
 def clean_inventors(expr: pl.Expr) -> pl.Expr:
     """Cleaned inventor names: the same folding as applicants, but no legal forms or abbreviations."""
-    return _punctuation(_base(expr))
+    return _punctuation(_without_country(expr).str.to_uppercase())
+
+
+def nfkc(values: pl.Series) -> pl.Series:
+    """`str.normalize("NFKC")`, applied only to the values that are not plain ASCII (NFKC leaves
+    ASCII as it is, and most names in exports are ASCII: normalising them all costs ~0.4 µs each)."""
+    ascii_only = (values.str.len_bytes() == values.str.len_chars()).fill_null(True)
+    if ascii_only.all():
+        return values
+    positions = (~ascii_only).arg_true()
+    return values.clone().scatter(positions, values.gather(positions).str.normalize("NFKC"))
+
+
+def clean_names(values: pl.Series, *, applicants: bool) -> pl.Series:
+    """`clean_applicants` (or `clean_inventors`) of every value of a String Series, in its order.
+
+    Exactly those expressions, computed faster: NFKC only where it can change something, the
+    "[CC]" suffix taken off, then the rest of the rules once per distinct name that is left (an
+    inventor listed with two countries is cleaned once) and in stages (see `_staged`).
+    """
+    base = nfkc(values).str.replace(COUNTRY_SUFFIX, "").rename("_base")
+    distinct = base.unique()
+    if len(distinct) == len(base):  # nothing repeats: no need for the lookup
+        return _staged(base.to_frame(), "_base", applicants=applicants).rename(values.name)
+    table = pl.DataFrame(
+        {"_base": distinct, "_clean": _staged(distinct.to_frame(), "_base", applicants=applicants)}
+    )
+    looked_up = base.to_frame().join(table, on="_base", how="left", maintain_order="left", nulls_equal=True)
+    return looked_up.get_column("_clean").rename(values.name)
 
 
 def country_of(expr: pl.Expr) -> pl.Expr:
@@ -209,7 +260,7 @@ def clean_applicant(name: str) -> str:
 
 def clean_applicant_list(names: Iterable[str]) -> list[str]:
     series = pl.Series("name", list(names), dtype=pl.String)
-    return series.to_frame().select(clean_applicants(pl.col("name"))).to_series().fill_null("").to_list()
+    return clean_names(series, applicants=True).fill_null("").to_list()
 
 
 _STOP_TOKENS = frozenset({"OF", "THE", "AND", "&", "DE", "DER", "DES", "DU", "LA", "LE", "FOR"})

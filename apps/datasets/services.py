@@ -17,11 +17,12 @@ Applicant aliases are the analyst's and live on the dataset: editing them never 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from django.conf import settings
@@ -446,9 +447,18 @@ def _file_ingest(file: DatasetFile, *, several: bool) -> _Read:
     return read
 
 
-def _parse_file(file: DatasetFile, *, prefix: str, several: bool) -> _Read:
+def _stored_export(file: DatasetFile) -> Path | bytes:
+    """The stored upload for the parser: its path when the storage is a local folder (the parser
+    reads the file itself, so it is never also held in memory as one `bytes`; see
+    `parsers.sources`), else its bytes, at most one past the cap (which the parser reports)."""
+    with contextlib.suppress(NotImplementedError):  # storages without local paths (S3)
+        return Path(file.source_file.path)
     with file.source_file.open("rb") as fh:
-        data = fh.read(settings.INTELLI_MAX_UPLOAD_BYTES + 1)
+        return fh.read(settings.INTELLI_MAX_UPLOAD_BYTES + 1)
+
+
+def _parse_file(file: DatasetFile, *, prefix: str, several: bool) -> _Read:
+    data = _stored_export(file)
     try:
         result = parse_export(data, filename=file.original_filename)
     except ParseError as exc:

@@ -39,8 +39,9 @@ from django.conf import settings
 
 from apps.datasets.canonical import CanonicalData, Field
 
-from . import espacenet_filters, espacenet_results, google_patents, lens, records
+from . import espacenet_filters, espacenet_results, google_patents, lens, records, sources
 from .errors import ParseError, describe
+from .sources import Source
 from .workbooks import open_calamine
 from .xlsx_safety import (
     MIB,
@@ -80,7 +81,7 @@ class WorkbookParser(Protocol):
 
 
 class TextParser(Protocol):
-    def __call__(self, data: bytes, *, filename: str = "") -> Parsed: ...
+    def __call__(self, data: Source, *, filename: str = "") -> Parsed: ...
 
 
 @dataclass(frozen=True)
@@ -169,23 +170,26 @@ class ParseResult:
     warnings: tuple[str, ...] = ()
 
 
-def detect_format(data: bytes, *, filename: str = "") -> str:
+def detect_format(data: Source, *, filename: str = "") -> str:
     """The key of the format `data` is in (see `FORMAT_LABELS`); ParseError when there is none."""
     _check_size(data, filename=filename)
-    if is_zip(data):
+    head = sources.head(data, TEXT_HEAD_BYTES)
+    if is_zip(head):
         workbook_format, _ = _workbook(data, filename=filename, parse=False)
         return workbook_format.key
-    return _text_format(data, filename=filename).key
+    return _text_format(data, head, filename=filename).key
 
 
-def parse_export(data: bytes, *, filename: str = "") -> ParseResult:
-    """Detect the format of `data` by its content and parse it; ParseError says why not."""
+def parse_export(data: Source, *, filename: str = "") -> ParseResult:
+    """Detect the format of `data` (bytes, or the path of a local file) by its content and parse it;
+    ParseError says why not. A worker passes the path of the stored upload (see `sources`)."""
     _check_size(data, filename=filename)
-    if is_zip(data):
+    head = sources.head(data, TEXT_HEAD_BYTES)
+    if is_zip(head):
         workbook_format, parsed = _workbook(data, filename=filename, parse=True)
         key, label = workbook_format.key, workbook_format.label
     else:
-        text_format = _text_format(data, filename=filename)
+        text_format = _text_format(data, head, filename=filename)
         parsed = _guarded(text_format.parse, data, filename=filename)
         key, label = text_format.key, text_format.label
     assert parsed is not None  # parse=True always parses
@@ -218,7 +222,7 @@ def _guarded(
         ) from exc
 
 
-def _workbook(data: bytes, *, filename: str, parse: bool) -> tuple[WorkbookFormat, Parsed | None]:
+def _workbook(data: Source, *, filename: str, parse: bool) -> tuple[WorkbookFormat, Parsed | None]:
     """Pick the workbook format (in registry order), and parse with its engine when asked."""
     check_zip(data, filename=filename)
     with ExitStack() as stack:
@@ -256,31 +260,33 @@ def _workbook(data: bytes, *, filename: str, parse: bool) -> tuple[WorkbookForma
 # --- Detection --------------------------------------------------------------------------------
 
 
-def _check_size(data: bytes, *, filename: str) -> None:
+def _check_size(data: Source, *, filename: str) -> None:
     subject = describe(filename)
-    if not data:
+    size = sources.size(data)
+    if not size:
         raise ParseError(
             f"{subject} is empty (0 bytes). Export the search again from the patent database and upload "
             "the downloaded file.",
             code="empty",
         )
     limit = int(getattr(settings, "INTELLI_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES))
-    if len(data) > limit:
+    if size > limit:
         raise ParseError(
-            f"{subject} is {len(data) / MIB:,.1f} MB, more than the {limit / MIB:,.0f} MB Intelli accepts. "
+            f"{subject} is {size / MIB:,.1f} MB, more than the {limit / MIB:,.0f} MB Intelli accepts. "
             "Narrow the search, or split it (by years, for example) into several exports.",
             code="too_large",
         )
 
 
-def _text_format(data: bytes, *, filename: str) -> TextFormat:
-    """The format of anything that is not a zip: refuse OLE2 and binary files, sniff text."""
+def _text_format(data: Source, start: bytes, *, filename: str) -> TextFormat:
+    """The format of anything that is not a zip (`start`: its first TEXT_HEAD_BYTES): refuse OLE2
+    and binary files, sniff text."""
     subject = describe(filename)
-    if is_ole2(data):
-        raise explain_ole2(data, filename=filename)
-    head = _decoded_head(data[:TEXT_HEAD_BYTES])
+    if is_ole2(start):
+        raise explain_ole2(sources.whole(data), filename=filename)
+    head = _decoded_head(start)
     if head is None:
-        what = next((name for magic, name in _OTHER_FILE_TYPES.items() if data.startswith(magic)), None)
+        what = next((name for magic, name in _OTHER_FILE_TYPES.items() if start.startswith(magic)), None)
         prefix = f"{subject} is {what}, not" if what else f"{subject} is not"
         raise ParseError(
             f"{prefix} an Excel workbook (.xlsx) or a CSV export. Intelli reads exports from Espacenet, "

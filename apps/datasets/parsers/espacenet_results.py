@@ -32,8 +32,9 @@ import polars as pl
 
 from apps.datasets.canonical import CanonicalData
 
-from . import records
+from . import records, sources
 from .errors import ParseError, describe
+from .sources import Source
 from .workbooks import CalamineWorkbook, read_sheet
 from .xlsx_safety import SheetPeek
 
@@ -137,8 +138,8 @@ def _find_header(lines: Sequence[str]) -> tuple[int, str] | None:
     return None
 
 
-def parse(data: bytes, *, filename: str = "") -> tuple[CanonicalData, list[str]]:
-    head, _ = records.decode_text(data[: records.HEAD_BYTES])
+def parse(data: Source, *, filename: str = "") -> tuple[CanonicalData, list[str]]:
+    head, _ = records.decode_text(sources.head(data, records.HEAD_BYTES))
     lines = head.split("\n", HEADER_SEARCH_LINES)
     header = _find_header(lines)
     if header is None:
@@ -180,7 +181,7 @@ def _build(
             code="no_header",
         )
     listed = frame.height
-    frame = frame.select(pl.col(column).alias(f"in_{role}") for role, column in found.items())
+    frame = records.take(frame).select(pl.col(column).alias(f"in_{role}") for role, column in found.items())
     frame = _columns(frame, found)
     frame = records.parse_dates(
         frame,
@@ -207,41 +208,45 @@ def _build(
 
 
 def _columns(frame: pl.DataFrame, found: dict[str, str]) -> pl.DataFrame:
+    """The canonical columns, in steps that each drop the source columns they consumed (taken from
+    the caller's frame, so that nothing else keeps them: see `records.take`)."""
+    frame = records.take(frame)
+
     def column(role: str) -> pl.Expr:
         return pl.col(f"in_{role}") if role in found else pl.lit(None, dtype=pl.String)
 
-    numbers = records.split_values(column("publication_number"), "\n")
-    dates = records.split_values(column("publication_date"), "\n")
-    frame = frame.with_row_index("_row").with_columns(
-        numbers.alias("_numbers"),
-        dates.alias("_dates"),
-        records.split_values(column("applicants"), "\n").alias("applicants_raw"),
-        records.split_values(column("inventors"), "\n").alias("_inventors_raw"),
+    def consumed(*roles: str) -> list[str]:
+        return [f"in_{role}" for role in roles if role in found]
+
+    frame = (
+        frame.with_row_index("_row")
+        .with_columns(
+            records.split_values(column("publication_number"), "\n").alias("_numbers"),
+            records.split_values(column("publication_date"), "\n").alias("_dates"),
+            # Repeated names need not be dropped here: the cleaned ones are kept once each.
+            records.split_values(column("inventors"), "\n", unique=False).alias("_inventors_raw"),
+        )
+        .drop(consumed("publication_number", "publication_date", "inventors"))
     )
-    frame = records.with_names(
-        frame, "applicants_raw", names="applicants", countries="applicant_countries", applicants=True
-    )
+    frame = records.with_applicants(
+        frame, "in_applicants", lambda cell: records.split_values(cell, "\n"), countries="applicant_countries"
+    ).drop(consumed("applicants"))
     frame = records.with_names(
         frame, "_inventors_raw", names="inventors", countries="inventor_countries", applicants=False
-    )
-    keys = records.unique_values(frame, "_numbers")
-    normalised = keys.to_frame("_numbers").with_columns(
-        records.publication_number(pl.col("_numbers"))[0].alias("_normalised")
-    )
-    frame = records.map_lists(
-        frame, "_numbers", normalised, {"family_members": records.distinct(pl.col("_normalised"))}
-    )
-    frame = records.with_publication_numbers(frame, pl.col("_numbers").list.first())
-    frame = frame.with_columns(
-        records.text(column("family")).alias("family_id"),
-        records.text(column("title")).alias("title"),
-        records.text(column("abstract")).alias("abstract"),
-        records.classification_codes(column("cpc")).alias("cpc"),
-        records.classification_codes(column("ipc")).alias("ipc"),
-        pl.col("_dates").list.first().alias("_publication_date"),
-        records.first_value(column("priority")).alias("_priority"),
-        records.first_value(column("earliest_publication")).alias("_earliest"),
-        pl.lit(FORMAT_KEY).alias("source"),
+    ).drop("_inventors_raw")
+    # Every number of the cell normalised (most appear once in an export: no lookup table); the
+    # first is the publication's, and all of them, once each, its family members.
+    number = pl.col("publication_number")
+    frame = records.transform_lists(
+        frame,
+        "_numbers",
+        lambda numbers: records.with_publication_numbers(numbers, pl.col("_numbers")),
+        {
+            "family_members": records.distinct(number),
+            "publication_number": number.first(),
+            "jurisdiction": pl.col("jurisdiction").first(),
+            "kind": pl.col("kind").first(),
+        },
     )
     # The grant: the first B publication, when numbers and dates pair one to one.
     grants = (
@@ -256,9 +261,17 @@ def _columns(frame: pl.DataFrame, found: dict[str, str]) -> pl.DataFrame:
     grant = (
         frame.select("_row").join(grants, on="_row", how="left", maintain_order="left").get_column("_grant")
     )
-    consumed = [name for name in frame.columns if name.startswith("in_")] + [
-        "_numbers",
-        "_dates",
-        "_inventors_raw",
-    ]
-    return frame.drop(consumed).with_columns(grant)
+    frame = frame.with_columns(grant, pl.col("_dates").list.first().alias("_publication_date"))
+    frame = frame.drop("_numbers", "_dates")
+    codes = records.classification_codes
+    frame = records.with_per_distinct(frame, {"cpc": (column("cpc"), codes), "ipc": (column("ipc"), codes)})
+    frame = frame.drop(consumed("cpc", "ipc"))
+    frame = frame.with_columns(
+        records.text(column("family")).alias("family_id"),
+        records.text(column("title")).alias("title"),
+        records.text(column("abstract")).alias("abstract"),
+        records.first_value(column("priority")).alias("_priority"),
+        records.first_value(column("earliest_publication")).alias("_earliest"),
+        pl.lit(FORMAT_KEY).alias("source"),
+    )
+    return frame.drop(name for name in frame.columns if name.startswith("in_"))

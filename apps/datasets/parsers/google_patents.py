@@ -24,8 +24,9 @@ import polars as pl
 from apps.datasets.canonical import CanonicalData
 from apps.datasets.names import split_joined_names
 
-from . import records
+from . import records, sources
 from .errors import ParseError, describe
+from .sources import Source
 
 FORMAT_KEY = "google_patents"
 FORMAT_LABEL = "Google Patents export"
@@ -90,8 +91,8 @@ def _query(url: str) -> str | None:
     return query
 
 
-def parse(data: bytes, *, filename: str = "") -> tuple[CanonicalData, list[str]]:
-    head, _ = records.decode_text(data[: records.HEAD_BYTES])
+def parse(data: Source, *, filename: str = "") -> tuple[CanonicalData, list[str]]:
+    head, _ = records.decode_text(sources.head(data, records.HEAD_BYTES))
     lines = _lines(head)
     search_url, skip = None, 0
     if _is_url_line(lines[0]):
@@ -115,23 +116,19 @@ def parse(data: bytes, *, filename: str = "") -> tuple[CanonicalData, list[str]]
     def column(role: str) -> pl.Expr:
         return pl.col(f"in_{role}") if role in found else pl.lit(None, dtype=pl.String)
 
-    number, jurisdiction, kind = records.publication_number(column("id"))
     nonempty = pl.element().filter(pl.element().str.len_chars() > 0)
-    frame = frame.with_columns(
-        split_joined_names(column("assignee"))
-        .list.eval(nonempty)
-        .list.unique(maintain_order=True)
-        .alias("applicants_raw"),
-        split_joined_names(column("inventor")).list.eval(nonempty).alias("_inventors_raw"),
+    frame = records.with_applicants(
+        frame,
+        "in_assignee",
+        lambda cell: split_joined_names(cell).list.eval(nonempty).list.unique(maintain_order=True),
     )
-    frame = records.with_names(frame, "applicants_raw", names="applicants", countries=None, applicants=True)
-    frame = records.with_names(frame, "_inventors_raw", names="inventors", countries=None, applicants=False)
     frame = frame.with_columns(
-        number.alias("publication_number"),
-        jurisdiction.alias("jurisdiction"),
-        kind.alias("kind"),
-        records.text(column("title")).alias("title"),
-        pl.lit(FORMAT_KEY).alias("source"),
+        split_joined_names(column("inventor")).list.eval(nonempty).alias("_inventors_raw")
+    )
+    frame = records.with_names(frame, "_inventors_raw", names="inventors", countries=None, applicants=False)
+    frame = records.with_publication_numbers(frame, column("id"))
+    frame = frame.with_columns(
+        records.text(column("title")).alias("title"), pl.lit(FORMAT_KEY).alias("source")
     )
     frame = _dates(frame, found, warnings)
     frame = records.finish(frame, label=LABEL, warnings=warnings, filename=filename)

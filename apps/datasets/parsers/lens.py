@@ -24,8 +24,9 @@ import polars as pl
 
 from apps.datasets.canonical import CanonicalData
 
-from . import records
+from . import records, sources
 from .errors import ParseError, describe
+from .sources import Source
 
 FORMAT_KEY = "lens"
 FORMAT_LABEL = "Lens.org patent export"
@@ -100,10 +101,10 @@ def refuse_scholarly(head: str, filename: str) -> ParseError | None:
     return None
 
 
-def parse(data: bytes, *, filename: str = "") -> tuple[CanonicalData, list[str]]:
-    frame, encoding = records.read_csv(data, separator=",", filename=filename, what=LABEL, wanted=COLUMNS)
-    head, _ = records.decode_text(data[: records.HEAD_BYTES])
+def parse(data: Source, *, filename: str = "") -> tuple[CanonicalData, list[str]]:
+    head, _ = records.decode_text(sources.head(data, records.HEAD_BYTES))
     width = len(_header_cells(head))
+    frame, encoding = records.read_csv(data, separator=",", filename=filename, what=LABEL, wanted=COLUMNS)
     warnings: list[str] = []
     found = records.find_columns(frame.columns, COLUMNS)
     missing = [role for role in ("lens_id", "number") if role not in found]
@@ -137,9 +138,12 @@ def parse(data: bytes, *, filename: str = "") -> tuple[CanonicalData, list[str]]
 def _columns(frame: pl.DataFrame, found: dict[str, str]) -> pl.DataFrame:
     """The canonical columns, in steps that each drop the source columns they consumed.
 
-    A 100,000-row export's columns weigh ~60 MB; dropped as they are used, their memory is reused
-    by the next step instead of adding to the worker's peak.
+    A 100,000-row export's columns weigh ~60 MB; dropped as they are used (taken from the caller's
+    frame, see `records.take`), their memory is reused by the next step instead of adding to the
+    worker's peak.
     """
+
+    frame = records.take(frame)
 
     def column(role: str) -> pl.Expr:
         return pl.col(f"in_{role}") if role in found else pl.lit(None, dtype=pl.String)
@@ -149,19 +153,29 @@ def _columns(frame: pl.DataFrame, found: dict[str, str]) -> pl.DataFrame:
 
     frame = records.with_publication_numbers(frame, column("number"), kind=column("kind"))
     frame = frame.drop(consumed("number", "kind"))
+    frame = records.with_applicants(
+        frame, "in_applicants", lambda cell: records.split_values(cell, SEPARATOR)
+    )
     frame = frame.with_columns(
-        records.split_values(column("applicants"), SEPARATOR).alias("applicants_raw"),
-        records.split_values(column("inventors"), SEPARATOR).alias("_inventors_raw"),
+        records.split_values(column("inventors"), SEPARATOR, unique=False).alias("_inventors_raw"),
         records.split_values(column("family_members"), SEPARATOR).alias("_members"),
         records.text(column("lens_id")).alias("_lens_id"),
     ).drop(consumed("applicants", "inventors", "family_members", "lens_id"))
-    frame = records.with_names(frame, "applicants_raw", names="applicants", countries=None, applicants=True)
     frame = records.with_names(frame, "_inventors_raw", names="inventors", countries=None, applicants=False)
-    frame = frame.drop("_inventors_raw").with_columns(
-        records.classification_codes(column("cpc")).alias("cpc"),
-        records.classification_codes(column("ipc")).alias("ipc"),
+    # Cells that repeat (a family's codes, a handful of statuses, small counts): once per value.
+    codes, number = records.classification_codes, records.whole_number
+    frame = records.with_per_distinct(
+        frame.drop("_inventors_raw"),
+        {
+            "cpc": (column("cpc"), codes),
+            "ipc": (column("ipc"), codes),
+            "legal_status": (column("legal_status"), records.legal_status),
+            "cited_by_count": (column("cited_by"), number),
+            "cites_count": (column("cites"), number),
+            "family_size": (column("family_size"), number),
+        },
     )
-    frame = frame.drop(consumed("cpc", "ipc"))
+    frame = frame.drop(consumed("cpc", "ipc", "legal_status", "cited_by", "cites", "family_size"))
     # Without the members column (older exports), the family is unknown rather than one per row.
     family_key = pl.when(pl.col("_members").list.len() > 0).then(
         pl.min_horizontal(pl.col("_members").list.eval(pl.element().min()).list.first(), pl.col("_lens_id"))
@@ -175,10 +189,6 @@ def _columns(frame: pl.DataFrame, found: dict[str, str]) -> pl.DataFrame:
             (pl.lit("lens:") + family_key).alias("family_id"),
             records.text(column("title")).alias("title"),
             records.text(column("abstract")).alias("abstract"),
-            records.legal_status(column("legal_status")).alias("legal_status"),
-            records.whole_number(column("cited_by")).alias("cited_by_count"),
-            records.whole_number(column("cites")).alias("cites_count"),
-            records.whole_number(column("family_size")).alias("family_size"),
             column("publication_date").alias("_publication_date"),
             column("application_date").alias("_application_date"),
             column("priority_date").alias("_priority_date"),

@@ -28,15 +28,17 @@ import codecs
 import csv
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
 
 from apps.datasets.canonical import LEGAL_STATUSES, publication_schema
-from apps.datasets.names import clean_applicants, clean_inventors, country_of
+from apps.datasets.names import clean_names, country_of
 
+from . import sources
 from .errors import ParseError, describe
+from .sources import Source
 
 # --- Text -----------------------------------------------------------------------------------------
 
@@ -88,7 +90,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 def read_csv(
-    data: bytes,
+    data: Source,
     *,
     separator: str,
     filename: str,
@@ -102,7 +104,12 @@ def read_csv(
     decoded in Python (see `decode_text`) and handed over again. Quoted cells may hold separators
     and line breaks; CR-only line ends are read as such. Reading only the wanted columns matters:
     a Lens export's family-member and NPL columns are half its size, and nothing reads them.
+
+    A stored file (a path) is read here, so its bytes live only while the table is read (polars
+    copies the cells out of them). Given the path, polars would map the file instead, and keep the
+    whole mapping alive as long as any column read from it.
     """
+    data = sources.whole(data)
     encoding = "utf-8"
     if data.startswith(tuple(bom for bom, _ in _UTF16_BOMS)):
         text, encoding = decode_text(data)
@@ -138,7 +145,9 @@ def _polars_csv(
         if wanted is not None:
             header = pl.read_csv(data, n_rows=0, **options).columns
             columns = list(dict.fromkeys(find_columns(header, wanted).values())) or None
-        return pl.read_csv(data, columns=columns, **options)
+        # One chunk per column, made once here: polars reads in ~30 chunks, and the first step
+        # that adds a column made of one chunk would copy every column of the frame to match.
+        return pl.read_csv(data, columns=columns, **options).rechunk()
     except pl.exceptions.ComputeError:
         raise
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException, ValueError, OverflowError) as exc:
@@ -189,18 +198,66 @@ def find_columns(columns: Sequence[str], wanted: Mapping[str, Sequence[str]]) ->
 
 def text(expr: pl.Expr) -> pl.Expr:
     """A trimmed string, null when blank."""
-    stripped = expr.str.strip_chars()
-    return pl.when(stripped.str.len_chars() > 0).then(stripped)
+    return expr.str.strip_chars().replace("", None)
 
 
-def split_values(expr: pl.Expr, separator: str) -> pl.Expr:
-    """A multi-value cell as a list of trimmed, distinct, non-empty values in their order."""
-    return (
-        expr.str.split(separator)
-        .list.eval(pl.element().str.strip_chars())
-        .list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
-        .list.unique(maintain_order=True)
+def with_per_distinct(
+    frame: pl.DataFrame, columns: Mapping[str, tuple[pl.Expr, Callable[[pl.Expr], pl.Expr]]]
+) -> pl.DataFrame:
+    """Add columns `name: transform(source)`, each transform run once per distinct source value.
+
+    For cells that repeat (a CPC list is shared by a family's publications, a legal status by
+    thousands of them) the work on 100,000 rows becomes the work on their distinct values and a
+    hash lookup. Mostly distinct cells are transformed directly.
+    """
+    direct = {}
+    for name, (source, transform) in columns.items():
+        values = frame.select(source.alias("_value")).to_series()
+        distinct = values.unique()
+        if len(values) != frame.height or len(distinct) * 2 > len(values):
+            direct[name] = transform(source)
+            continue
+        table = distinct.to_frame().with_columns(transform(pl.col("_value")).alias(name))
+        looked_up = values.to_frame().join(
+            table, on="_value", how="left", maintain_order="left", nulls_equal=True
+        )
+        frame = frame.with_columns(looked_up.get_column(name))
+    return frame.with_columns(**direct) if direct else frame
+
+
+def with_per_distinct_cells(
+    frame: pl.DataFrame, source: str, build: Callable[[pl.DataFrame], pl.DataFrame], outputs: Sequence[str]
+) -> pl.DataFrame:
+    """`build` (a frame with column `source` in, the same rows with `outputs` added out) run once
+    per distinct `source` cell, its outputs looked up for every row: an applicants cell is shared
+    by all of a company's patents, so its names are split and cleaned once. Mostly distinct cells
+    are built directly.
+    """
+    values = frame.get_column(source)
+    distinct = values.unique()
+    if len(distinct) * 2 > len(values):
+        return build(frame)
+    table = build(distinct.to_frame()).select(source, *outputs)
+    looked_up = values.to_frame().join(table, on=source, how="left", maintain_order="left", nulls_equal=True)
+    return frame.with_columns(looked_up.get_column(name) for name in outputs)
+
+
+def split_values(expr: pl.Expr, separator: str, *, unique: bool = True) -> pl.Expr:
+    """A multi-value cell as a list of trimmed, non-empty values in their order, once each (or as
+    often as they appear, when `unique` is False)."""
+    values = (
+        expr.str.split(separator).list.eval(pl.element().str.strip_chars()).list.filter(pl.element() != "")
     )
+    return values.list.unique(maintain_order=True) if unique else values
+
+
+def take(frame: pl.DataFrame) -> pl.DataFrame:
+    """The columns of `frame`, moved into a new frame: `frame` is left without columns.
+
+    A step that drops source columns as it consumes them frees their memory only if no caller
+    still holds the frame they came in; taking them makes the step their only owner.
+    """
+    return pl.DataFrame([frame.drop_in_place(name) for name in frame.columns])
 
 
 def first_value(expr: pl.Expr, separator: str = "\n") -> pl.Expr:
@@ -331,10 +388,28 @@ def map_lists(
     and once each. Done as explode, hash join and group-by, which is ten times faster than
     `list.eval(replace_strict(...))` on 300,000 names. A row whose list is empty or null gets [].
     """
+    joined = _exploded(frame, column).join(table, on=column, how="left", maintain_order="left")
+    return _regrouped(frame, joined, values)
+
+
+def transform_lists(
+    frame: pl.DataFrame,
+    column: str,
+    transform: Callable[[pl.DataFrame], pl.DataFrame],
+    values: Mapping[str, pl.Expr],
+) -> pl.DataFrame:
+    """`map_lists` for values that seldom repeat (publication numbers): `transform` adds columns to
+    the exploded values themselves (`column`, null for an empty list), with no table to look up."""
+    return _regrouped(frame, transform(_exploded(frame, column)), values)
+
+
+def _exploded(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     rows = frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_list_row"), column)
-    exploded = rows.explode(column, empty_as_null=True, keep_nulls=True)  # every row stays
-    joined = exploded.join(table, on=column, how="left", maintain_order="left")
-    grouped = joined.group_by("_list_row", maintain_order=True).agg(
+    return rows.explode(column, empty_as_null=True, keep_nulls=True)  # every row stays
+
+
+def _regrouped(frame: pl.DataFrame, exploded: pl.DataFrame, values: Mapping[str, pl.Expr]) -> pl.DataFrame:
+    grouped = exploded.group_by("_list_row", maintain_order=True).agg(
         expression.alias(name) for name, expression in values.items()
     )
     return frame.with_columns(grouped.get_column(name) for name in values)
@@ -347,6 +422,24 @@ def distinct(expr: pl.Expr) -> pl.Expr:
     )
 
 
+def with_applicants(
+    frame: pl.DataFrame, cell: str, split: Callable[[pl.Expr], pl.Expr], *, countries: str | None = None
+) -> pl.DataFrame:
+    """Add `applicants_raw` (the names `split` finds in column `cell`), `applicants` (cleaned) and,
+    when asked, their "[CC]" countries; worked out once per distinct cell (see
+    `with_per_distinct_cells`). Without a `cell` column, every row has none."""
+
+    def build(rows: pl.DataFrame) -> pl.DataFrame:
+        source = pl.col(cell) if cell in rows.columns else pl.lit(None, dtype=pl.String)
+        rows = rows.with_columns(split(source).alias("applicants_raw"))
+        return with_names(rows, "applicants_raw", names="applicants", countries=countries, applicants=True)
+
+    if cell not in frame.columns:
+        return build(frame)
+    outputs = ["applicants_raw", "applicants", *([countries] if countries else [])]
+    return with_per_distinct_cells(frame, cell, build, outputs)
+
+
 def with_names(
     frame: pl.DataFrame, raw: str, *, names: str, countries: str | None, applicants: bool
 ) -> pl.DataFrame:
@@ -356,12 +449,10 @@ def with_names(
     distinct raw name is cleaned once and the results are looked up.
     """
     keys = unique_values(frame, raw)
-    table = keys.to_frame(raw).with_columns(
-        (clean_applicants if applicants else clean_inventors)(pl.col(raw)).alias("_clean"),
-        country_of(pl.col(raw)).alias("_country"),
-    )
+    table = keys.to_frame(raw).with_columns(clean_names(keys, applicants=applicants).alias("_clean"))
     values = {names: distinct(pl.col("_clean"))}
     if countries:
+        table = table.with_columns(country_of(pl.col(raw)).alias("_country"))
         values[countries] = distinct(pl.col("_country"))
     return map_lists(frame, raw, table, values)
 
@@ -468,15 +559,14 @@ def parse_dates(
     converted = texts.select(
         pl.col(name).replace_strict(keys, dates, default=None, return_dtype=pl.Date) for name in texts.columns
     )
-    checks = texts.select(
-        pl.col(name).replace_strict(keys, states, default=_READ, return_dtype=pl.Int8)
-        for name in texts.columns
-    )
     implausible = 0
     for name in texts.columns:
-        state = checks.get_column(name)
+        # Why a date is missing is looked up only where one is (a text that was not read).
+        written = texts.get_column(name)
+        missing = written.filter(converted.get_column(name).is_null() & (written.str.len_bytes() > 0))
+        state = missing.replace_strict(keys, states, default=_READ, return_dtype=pl.Int8)
         implausible += int((state == _IMPLAUSIBLE).sum())
-        unreadable = texts.get_column(name).filter(state == _UNREADABLE)
+        unreadable = missing.filter(state == _UNREADABLE)
         if len(unreadable):
             examples = ", ".join(f"'{value}'" for value in unreadable.unique(maintain_order=True).head(3))
             what = name.strip("_").replace("_", " ")

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from . import sources
 from .errors import ParseError, describe
+from .sources import Source
 from .xlsx_safety import SheetPeek
 
 if TYPE_CHECKING:
@@ -55,7 +57,7 @@ class CalamineWorkbook:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
 
 
-def open_calamine(data: bytes) -> CalamineWorkbook | None:
+def open_calamine(data: Source) -> CalamineWorkbook | None:
     """Calamine over checked workbook bytes, or None when calamine cannot read them.
 
     None is not an error: the caller falls back to openpyxl, whose failure gives the message.
@@ -63,7 +65,8 @@ def open_calamine(data: bytes) -> CalamineWorkbook | None:
     import fastexcel
 
     try:
-        reader = fastexcel.read_excel(data)
+        # Bytes, not a path: calamine tells a workbook's kind from a path's extension.
+        reader = fastexcel.read_excel(sources.whole(data))
     except _fastexcel_errors():
         return None
     frames = {name: _load(reader, name) for name in reader.sheet_names}

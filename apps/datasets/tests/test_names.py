@@ -5,7 +5,15 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from apps.datasets.names import clean_applicant, clean_applicant_list, fingerprint, split_joined_names
+from apps.datasets.names import (
+    clean_applicant,
+    clean_applicant_list,
+    clean_applicants,
+    clean_inventors,
+    clean_names,
+    fingerprint,
+    split_joined_names,
+)
 
 
 @pytest.mark.parametrize(
@@ -67,3 +75,20 @@ def test_fingerprint_groups_reordered_names():
 def test_google_joined_names(cell, names):
     split = pl.select(split_joined_names(pl.lit(cell, dtype=pl.String))).to_series()[0].to_list()
     assert split == names
+
+
+@pytest.mark.parametrize("applicants", [True, False])
+def test_the_column_cleaning_is_the_expression(applicants):
+    # Given names that repeat with other countries, non-ASCII forms, a double suffix and blanks
+    names = [
+        "SAMSUNG SDI CO LTD [KR]", "SAMSUNG SDI CO LTD [JP]", "Samsung SDI Co., Ltd.", "FOO [KR] [FR]",
+        "FOO \uff3bKR\uff3d [FR]", "\uff34\uff2f\uff39\uff2f\uff34\uff21 MOTOR [JP]", "株式会社デンソー [JP]",
+        "주식회사 [KR]", "(株)", "INC [US]", "Ecole\u0301 [FR]", "A\u00a0[KR]", "", " ", "[KR]", None,
+        "The Procter & Gamble Company", "UNIV. OF TEXAS", "L'OREAL [FR]", "Univ Tsinghua [CN]",
+    ]  # fmt: skip
+    series = pl.Series("name", names * 2, dtype=pl.String)
+    expression = clean_applicants if applicants else clean_inventors
+
+    # When the column is cleaned in stages, once per distinct name, then it is what the expression gives
+    expected = series.to_frame().select(expression(pl.col("name"))).to_series()
+    assert clean_names(series, applicants=applicants).to_list() == expected.to_list()

@@ -108,6 +108,21 @@ def test_every_variant_gives_the_same_publications(name):
 
 
 @pytest.mark.parametrize("name", VARIANTS)
+def test_a_stored_file_reads_as_its_bytes(name, tmp_path):
+    # Given an export stored under a name without extension (workers pass the stored file's path)
+    builder, key, _ = VARIANTS[name]
+    data = builder()
+    stored = tmp_path / "upload"
+    stored.write_bytes(data)
+
+    # When it is read from its path, then it gives what its bytes give
+    from_path, from_bytes = parse_export(stored, filename="upload"), parse_export(data, filename="upload")
+    assert detect_format(stored) == key
+    assert from_path.summary == from_bytes.summary
+    assert from_path.canonical.publications.equals(from_bytes.canonical.publications, null_equal=True)
+
+
+@pytest.mark.parametrize("name", VARIANTS)
 def test_coverage_says_which_fields_each_variant_carries(name):
     _, _, lacks = VARIANTS[name]
     coverage = parsed(name).summary["coverage"]
