@@ -36,7 +36,7 @@ from openpyxl.workbook.workbook import Workbook
 from apps.datasets.canonical import CanonicalData, Facet, Field
 
 from .errors import ParseError, describe
-from .xlsx_safety import SheetPeek
+from .xlsx_safety import SheetPeek, sheet_rows
 
 FORMAT_KEY = "espacenet_filters"
 FORMAT_LABEL = "Espacenet Filters (statistics) export"
@@ -180,7 +180,7 @@ def parse(workbook: Workbook, *, filename: str = "") -> tuple[CanonicalData, lis
     reading = _Reading()
     for sheet in workbook.worksheets:
         sheet.reset_dimensions()  # read to the last row present, whatever the <dimension> tag claims
-        rows = sheet.iter_rows(min_row=1, max_col=2, values_only=True)
+        rows = sheet_rows(sheet.iter_rows(min_row=1, max_col=2, values_only=True), filename=filename)
         _read_sheet(sheet.title, rows, reading)
     _check_found_data(reading, filename=filename)
     if reading.unknown:

@@ -29,6 +29,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError as XMLParseError
 
@@ -36,7 +37,9 @@ import openpyxl
 from django.conf import settings
 from openpyxl.workbook.workbook import Workbook
 
+from . import sources
 from .errors import ParseError, describe
+from .sources import Source
 
 logger = logging.getLogger(__name__)
 
@@ -182,11 +185,11 @@ def max_uncompressed_bytes() -> int:
     return int(getattr(settings, "INTELLI_MAX_UNCOMPRESSED_BYTES", DEFAULT_MAX_UNCOMPRESSED_BYTES))
 
 
-def check_zip(data: bytes, *, filename: str = "") -> None:
+def check_zip(data: Source, *, filename: str = "") -> None:
     """Refuse a zip that is damaged, a bomb, or not an Excel workbook; inflate nothing unbounded."""
     subject = describe(filename)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(_opened(data)) as archive:
             members = archive.infolist()
             _check_members(members, subject=subject)
             _check_is_workbook({member.filename for member in members}, subject=subject)
@@ -241,6 +244,11 @@ def _check_is_workbook(names: set[str], *, subject: str) -> None:
     )
 
 
+def _opened(data: Source) -> Path | io.BytesIO:
+    """What zipfile reads: the file itself, or its bytes in a buffer."""
+    return data if isinstance(data, Path) else io.BytesIO(data)
+
+
 def _damaged(subject: str) -> ParseError:
     return ParseError(
         f"{subject} is damaged or incomplete, so it cannot be opened as an Excel workbook (.xlsx). Was "
@@ -253,7 +261,7 @@ def _damaged(subject: str) -> ParseError:
 
 
 @contextmanager
-def open_workbook(data: bytes, *, filename: str = "") -> Iterator[Workbook]:
+def open_workbook(data: Source, *, filename: str = "") -> Iterator[Workbook]:
     """Check the zip, then open it with openpyxl (read-only, cached values) and always close it.
 
     Errors openpyxl raises while opening *or while the caller reads sheets* (read-only sheets are
@@ -264,7 +272,10 @@ def open_workbook(data: bytes, *, filename: str = "") -> Iterator[Workbook]:
     check_zip(data, filename=filename)
     subject = describe(filename)
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+        # Bytes, not a path: openpyxl judges a path by its extension, and stored names may have none.
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(sources.whole(data)), read_only=True, data_only=True, keep_links=False
+        )
     except _BROKEN_WORKBOOK_ERRORS as exc:
         logger.info("openpyxl could not open workbook %r", filename, exc_info=True)
         raise _damaged(subject) from exc
@@ -275,6 +286,21 @@ def open_workbook(data: bytes, *, filename: str = "") -> Iterator[Workbook]:
         raise _damaged(subject) from exc
     finally:
         workbook.close()
+
+
+def sheet_rows(rows: Iterator[Any], *, filename: str = "") -> Iterator[Any]:
+    """The rows of a read-only sheet, as a parser reads them: what openpyxl raises while it parses the
+    sheet's XML (a number cell holding `2020"`: ValueError) is the file's damage, said as such, while
+    an error in the parser's own code between two rows stays a parser error."""
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except _BROKEN_WORKBOOK_ERRORS as exc:
+            logger.warning("Reading a sheet of workbook %r failed", filename, exc_info=True)
+            raise _damaged(describe(filename)) from exc
+        yield row
 
 
 @dataclass(frozen=True)

@@ -255,6 +255,22 @@ def test_workbook_with_a_broken_sheet_is_damaged():
     assert refusal(data).code == "damaged"
 
 
+def test_a_number_cell_that_is_not_a_number_is_damage_not_a_parser_error():
+    """Found by bench/fuzz_parsers.py: openpyxl raises ValueError for `<v>2020"</v>` in a number cell
+    while the parser streams the sheet; it escaped as a "fault in Intelli" (parser_error)."""
+    with zipfile.ZipFile(io.BytesIO(fx.build_filters_xlsx())) as archive:
+        sheet = archive.read("xl/worksheets/sheet4.xml")
+    assert b"<v>2020</v>" in sheet  # the publication years
+    data = _replace_member(
+        fx.build_filters_xlsx(), "xl/worksheets/sheet4.xml", sheet.replace(b"<v>2020</v>", b'<v>2020"</v>')
+    )
+
+    with pytest.raises(ParseError) as caught:  # detection reads the first rows only: it finds the format
+        parse_export(data, filename="export.xlsx")
+
+    assert caught.value.code == "damaged" and "'export.xlsx' is damaged" in str(caught.value)
+
+
 def _stored_zip(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
