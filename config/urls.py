@@ -11,3 +11,6 @@ urlpatterns = [
     # The web UI (apps/web): every other path is the single-page app's index.html.
     path("", include("apps.web.urls")),
 ]
+
+# A URL no route matches answers in the API's error shape under /api/ (see apps/core/views.py).
+handler404 = "apps.core.views.page_not_found"

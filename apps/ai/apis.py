@@ -32,6 +32,8 @@ def _current_or_404(item_id: int):
 class ItemDescriptionApi(APIView):
     """The chart's current description (its latest generation), and the analyst's edit of it."""
 
+    error_statuses = {"patch": (409,)}  # and the usual ones (apps/core/schema.py)
+
     @extend_schema(responses=DescriptionDetailSerializer)
     def get(self, request, pk: int):
         item = generics.get_object_or_404(items_visible_to(request.user), pk=pk)
@@ -63,6 +65,8 @@ class ItemDescriptionHistoryApi(generics.ListAPIView):
 
 
 class ItemDescribeApi(APIView):
+    error_statuses = {"post": (409, 429, 503)}  # and the usual ones (apps/core/schema.py)
+
     @extend_schema(request=DescribeRequestSerializer, responses={202: DescriptionSerializer})
     def post(self, request, pk: int):
         """Describe the chart now, or again (a new generation) with another provider, model or context.

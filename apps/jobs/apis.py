@@ -25,9 +25,17 @@ from .services import job_cancel, job_create, job_retry_failed
 
 EVENTS_PAGE_SIZE = 500
 ARTIFACT_FIELDS = {"png": "png", "svg": "svg", "csv": "data_csv", "json": "data_json"}
+# What each artifact is served as: the chart's data is a JSON object, the others are files.
+ARTIFACT_RESPONSES = {
+    "image/png": OpenApiTypes.BINARY,
+    "image/svg+xml": OpenApiTypes.STR,
+    "text/csv": OpenApiTypes.STR,
+    "application/json": OpenApiTypes.OBJECT,
+}
 
 
 class JobListApi(generics.ListAPIView):
+    error_statuses = {"post": (503,)}  # and the usual ones (apps/core/schema.py)
     serializer_class = JobSerializer
     filterset_class = JobFilter
 
@@ -70,6 +78,8 @@ class JobDetailApi(generics.RetrieveAPIView):
 
 
 class JobCancelApi(APIView):
+    error_statuses = {"post": (409,)}  # and the usual ones (apps/core/schema.py)
+
     @extend_schema(request=None, responses=JobSerializer)
     def post(self, request, pk: int):
         job = generics.get_object_or_404(jobs_visible_to(request.user), pk=pk)
@@ -77,6 +87,8 @@ class JobCancelApi(APIView):
 
 
 class JobRetryApi(APIView):
+    error_statuses = {"post": (409, 503)}  # and the usual ones (apps/core/schema.py)
+
     @extend_schema(request=JobRetrySerializer, responses=JobSerializer)
     def post(self, request, pk: int):
         """Retry failed and cancelled items (all of them, or those listed)."""
@@ -123,6 +135,8 @@ class ItemDetailApi(generics.RetrieveAPIView):
 
 
 class ItemRetryApi(APIView):
+    error_statuses = {"post": (409, 503)}  # and the usual ones (apps/core/schema.py)
+
     @extend_schema(request=None, responses=JobSerializer)
     def post(self, request, pk: int):
         item = generics.get_object_or_404(items_visible_to(request.user), pk=pk)
@@ -132,7 +146,10 @@ class ItemRetryApi(APIView):
 class ItemArtifactApi(APIView):
     """Download a chart's PNG, SVG, CSV or JSON — only its owner (or staff) can."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(ARTIFACT_FIELDS))],
+        responses={(200, media_type): body for media_type, body in ARTIFACT_RESPONSES.items()},
+    )
     def get(self, request, pk: int, kind: str):
         item = generics.get_object_or_404(items_visible_to(request.user), pk=pk)
         field = ARTIFACT_FIELDS.get(kind)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.core.serializers import IdField
+
 from .models import ImageTask, Job
 from .selectors import artifact_urls
 
@@ -12,7 +14,7 @@ class AnalysisRequestSerializer(serializers.Serializer):
 
 
 class JobCreateSerializer(serializers.Serializer):
-    dataset = serializers.IntegerField(min_value=1)
+    dataset = IdField()
     analyses = AnalysisRequestSerializer(many=True, allow_empty=False)
     style = serializers.DictField(required=False, default=dict)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -113,7 +115,7 @@ class JobDetailSerializer(JobSerializer):
 
 class JobRetrySerializer(serializers.Serializer):
     items = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         allow_empty=False,
         help_text="Only these items; all failed and cancelled items when omitted.",

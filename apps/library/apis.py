@@ -107,6 +107,8 @@ class ChartUnpublishApi(_ChartsMixin, APIView):
 
 
 class ChartBulkApi(APIView):
+    error_statuses = {"post": (404, 409)}  # and the usual ones (apps/core/schema.py)
+
     @extend_schema(request=BulkSerializer, responses=BulkResultSerializer)
     def post(self, request):
         """One action on many charts: tag, untag, add_to_group, remove_from_group, publish, unpublish,
@@ -138,6 +140,7 @@ class ChartBulkApi(APIView):
 
 
 class TagListApi(generics.ListAPIView):
+    error_statuses = {"post": (409,)}  # and the usual ones (apps/core/schema.py)
     serializer_class = TagSerializer
     pagination_class = None
 
@@ -155,6 +158,7 @@ class TagListApi(generics.ListAPIView):
 
 
 class TagDetailApi(generics.RetrieveDestroyAPIView):
+    error_statuses = {"patch": (409,)}  # and the usual ones (apps/core/schema.py)
     serializer_class = TagSerializer
 
     def get_queryset(self):
@@ -171,6 +175,7 @@ class TagDetailApi(generics.RetrieveDestroyAPIView):
 
 
 class GroupListApi(generics.ListAPIView):
+    error_statuses = {"post": (409,)}  # and the usual ones (apps/core/schema.py)
     serializer_class = GroupSerializer
     pagination_class = None
 
@@ -193,6 +198,7 @@ class GroupListApi(generics.ListAPIView):
 
 
 class GroupDetailApi(generics.RetrieveDestroyAPIView):
+    error_statuses = {"patch": (409,)}  # and the usual ones (apps/core/schema.py)
     serializer_class = GroupSerializer
 
     def get_queryset(self):

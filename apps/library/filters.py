@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import QuerySet
 
+from apps.core.serializers import MAX_ID
 from apps.jobs.models import ImageTask
 
 from .selectors import search_charts
@@ -17,12 +18,17 @@ class ChartFilter(django_filters.FilterSet):
         method="search", label="Search job title, analysis, dataset name and description text"
     )
     analysis = django_filters.MultipleChoiceFilter(field_name="analysis_key", choices=_analysis_choices)
-    dataset = django_filters.NumberFilter(field_name="job__dataset")
-    job = django_filters.NumberFilter(field_name="job")
+    # Ids past MAX_ID are refused (400); they overflowed in the query (a 500).
+    dataset = django_filters.NumberFilter(field_name="job__dataset", max_value=MAX_ID)
+    job = django_filters.NumberFilter(field_name="job", max_value=MAX_ID)
     created_after = django_filters.IsoDateTimeFilter(field_name="finished_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="finished_at", lookup_expr="lt")
-    tag = django_filters.NumberFilter(field_name="library_tags", distinct=True, label="Tag id")
-    group = django_filters.NumberFilter(field_name="library_groups", distinct=True, label="Group id")
+    tag = django_filters.NumberFilter(
+        field_name="library_tags", distinct=True, label="Tag id", max_value=MAX_ID
+    )
+    group = django_filters.NumberFilter(
+        field_name="library_groups", distinct=True, label="Group id", max_value=MAX_ID
+    )
     published = django_filters.BooleanFilter(method="filter_published")
     ordering = django_filters.OrderingFilter(
         fields=(("finished_at", "created"), ("analysis_key", "analysis"), ("job__title", "job_title"))

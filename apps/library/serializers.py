@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.serializers import IdField
 from apps.jobs.models import ImageTask
 from apps.jobs.selectors import artifact_urls
 
@@ -152,13 +153,9 @@ class ChartSerializer(serializers.ModelSerializer):
 
 class BulkSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[a.value for a in BulkAction])
-    items = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=MAX_BULK_ITEMS
-    )
-    tag = serializers.IntegerField(required=False, help_text="Tag id, for tag and untag.")
-    group = serializers.IntegerField(
-        required=False, help_text="Group id, for add_to_group and remove_from_group."
-    )
+    items = serializers.ListField(child=IdField(), allow_empty=False, max_length=MAX_BULK_ITEMS)
+    tag = IdField(required=False, help_text="Tag id, for tag and untag.")
+    group = IdField(required=False, help_text="Group id, for add_to_group and remove_from_group.")
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -168,9 +165,7 @@ class BulkResultSerializer(serializers.Serializer):
 
 
 class ItemsSerializer(serializers.Serializer):
-    items = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=MAX_BULK_ITEMS
-    )
+    items = serializers.ListField(child=IdField(), allow_empty=False, max_length=MAX_BULK_ITEMS)
 
 
 class RetentionSerializer(serializers.Serializer):

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from apps.core.serializers import IdField
+
 from .models import Notification
 
 
@@ -29,7 +31,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         allow_empty=False,
         help_text="These notifications; every unread one when omitted.",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,8 @@ CONTENT_TYPES = {
 
 class ReportListApi(generics.ListAPIView):
     """Your report packs, newest first."""
+
+    error_statuses = {"post": (404, 503)}  # and the usual ones (apps/core/schema.py)
 
     serializer_class = ReportSerializer
 
@@ -45,6 +47,7 @@ class ReportListApi(generics.ListAPIView):
 
 
 class ReportDetailApi(generics.RetrieveDestroyAPIView):
+    error_statuses = {"delete": (409,)}  # and the usual ones (apps/core/schema.py)
     serializer_class = ReportSerializer
 
     def get_queryset(self):
@@ -57,7 +60,10 @@ class ReportDetailApi(generics.RetrieveDestroyAPIView):
 class ReportFileApi(APIView):
     """Download a ready report's ZIP, PDF or PPTX (only its owner can)."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(CONTENT_TYPES))],
+        responses={(200, media_type): OpenApiTypes.BINARY for media_type in CONTENT_TYPES.values()},
+    )
     def get(self, request, pk: int, kind: str):
         report = generics.get_object_or_404(reports_of(user=request.user), pk=pk)
         if kind not in FILE_KINDS or report.status != ReportStatus.SUCCESS or not report.file_field(kind):

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.charts.labels import LANGUAGES
+from apps.core.serializers import IdField
 
 from .events import report_files
 from .models import Report
@@ -11,11 +12,9 @@ from .services import MAX_ITEMS_PER_REPORT
 
 
 class ReportCreateSerializer(serializers.Serializer):
-    job = serializers.IntegerField(
-        min_value=1, required=False, help_text="Every drawn chart of this job, in its order."
-    )
+    job = IdField(required=False, help_text="Every drawn chart of this job, in its order.")
     items = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         allow_empty=True,  # an empty selection gets its own clear error from the service
         max_length=MAX_ITEMS_PER_REPORT * 5,

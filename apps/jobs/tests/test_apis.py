@@ -348,3 +348,14 @@ def test_unexpected_errors_never_leak_a_traceback(api_client, monkeypatch):
     response = api_client.get("/api/v1/analyses/")
     assert response.status_code == 500
     assert "secret" not in response.content.decode() and error_of(response)["code"] == "server_error"
+
+
+def test_a_dataset_id_past_any_row_is_invalid_input(api_client):
+    """Found by fuzzing the API: an id past 64 bits overflowed in the query (a 500)."""
+    response = api_client.post(
+        "/api/v1/jobs/", {"dataset": 10**22, "analyses": [{"key": "publication_trend"}]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "dataset" in error_of(response)["fields"]
+    assert not Job.objects.exists()

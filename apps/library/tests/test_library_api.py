@@ -228,3 +228,20 @@ def test_a_chart_drawn_as_svg_only_is_in_the_library_and_one_without_files_is_no
     assert b.pk not in [row["id"] for row in listed]
     row = next(row for row in listed if row["id"] == a.pk)
     assert "png" not in row["artifacts"] and "svg" in row["artifacts"]
+
+
+@pytest.mark.parametrize("name", ["dataset", "job", "tag", "group"])
+def test_an_id_filter_past_any_row_is_invalid_input(api_client, charts, name):
+    """Found by fuzzing the API: `?dataset=10**22` overflowed in the query (a 500)."""
+    response = api_client.get(URL, {name: 10**22})
+
+    assert response.status_code == 400, response.content
+    assert name in response.json()["error"]["fields"]
+
+
+def test_a_bulk_tag_past_any_row_is_invalid_input(api_client, charts):
+    response = api_client.post(
+        "/api/v1/library/charts/bulk/", {"action": "tag", "items": [charts["a"].pk], "tag": 10**22}
+    )
+
+    assert response.status_code == 400 and "tag" in response.json()["error"]["fields"]

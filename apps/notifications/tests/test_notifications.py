@@ -121,6 +121,17 @@ class TestApi:
         assert APIClient().get(URL).status_code in (401, 403)
 
 
+@pytest.mark.django_db
+def test_ids_past_any_row_are_invalid_input(api_client):
+    """Found by fuzzing the API: an id past 64 bits overflowed in the query (a 500)."""
+    response = api_client.post(f"{URL}read/", {"ids": [1, 10**22]}, format="json")
+
+    assert response.status_code == 400
+    assert (
+        response.json()["error"]["code"] == "validation_error" and "ids" in response.json()["error"]["fields"]
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_a_notification_is_pushed_live_on_the_users_stream():
     from apps.accounts.tests.factories import UserFactory

@@ -72,6 +72,8 @@ def test_a_selection_in_another_language(api_client, charts, queued_reports):
         ({"job": 1, "items": [1]}, 400, "validation_error"),
         ({"items": [999999]}, 404, "not_found"),
         ({"job": 999999}, 404, "not_found"),
+        ({"job": 10**22}, 400, "validation_error"),  # past any id: it overflowed in the query (a 500)
+        ({"items": [10**22]}, 400, "validation_error"),
         ({"items": [1], "language": "fr"}, 400, "validation_error"),
     ],
 )
