@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.ai.urls import ai_urls
 from apps.ai.urls import item_urls as description_item_urls
-from apps.charts.apis import AnalysisListApi
+from apps.charts.apis import AnalysisListApi, AnalysisThumbnailApi
 from apps.jobs.urls import item_urls, job_urls
 from apps.library.urls import library_urls
 from apps.notifications.urls import notification_urls
@@ -18,6 +18,7 @@ urlpatterns = [
     path("auth/", include("apps.accounts.urls")),
     path("datasets/", include("apps.datasets.urls")),
     path("analyses/", AnalysisListApi.as_view(), name="analysis-list"),
+    path("analyses/<str:key>/thumbnail.png", AnalysisThumbnailApi.as_view(), name="analysis-thumbnail"),
     path("jobs/", include(job_urls)),
     path("items/", include(item_urls)),
     path("items/", include(description_item_urls)),

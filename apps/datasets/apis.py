@@ -10,13 +10,15 @@ from rest_framework.views import APIView
 
 from apps.core.exceptions import ApplicationError
 
-from .selectors import dataset_alias_suggestions, datasets_visible_to
+from .selectors import dataset_alias_suggestions, dataset_records, datasets_visible_to
 from .serializers import (
     AliasesInputSerializer,
     AliasesSerializer,
     DatasetDetailSerializer,
     DatasetFilesUploadSerializer,
     DatasetImportSerializer,
+    DatasetRecordsQuerySerializer,
+    DatasetRecordsSerializer,
     DatasetSerializer,
     DatasetUploadSerializer,
 )
@@ -37,6 +39,7 @@ def _uploads(request) -> list:
 
 
 class DatasetListApi(generics.ListAPIView):
+    error_statuses = {"post": (503,)}  # and the usual ones (apps/core/schema.py)
     serializer_class = DatasetSerializer
     parser_classes = [MultiPartParser, FormParser]
     filterset_fields = ["status", "detected_format"]
@@ -61,6 +64,7 @@ class DatasetListApi(generics.ListAPIView):
 
 
 class DatasetImportApi(APIView):
+    error_statuses = {"post": (503,)}  # and the usual ones (apps/core/schema.py)
     parser_classes = [JSONParser, FormParser]
 
     @extend_schema(request=DatasetImportSerializer, responses={201: DatasetSerializer})
@@ -90,6 +94,7 @@ def _too_large() -> ApplicationError:
 
 
 class DatasetDetailApi(generics.RetrieveDestroyAPIView):
+    error_statuses = {"delete": (409,)}  # and the usual ones (apps/core/schema.py)
     serializer_class = DatasetDetailSerializer
 
     def get_queryset(self):
@@ -105,6 +110,7 @@ class DatasetDetailApi(generics.RetrieveDestroyAPIView):
 
 
 class DatasetFilesApi(APIView):
+    error_statuses = {"post": (409, 503)}  # and the usual ones (apps/core/schema.py)
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -120,6 +126,8 @@ class DatasetFilesApi(APIView):
 
 
 class DatasetFileDetailApi(APIView):
+    error_statuses = {"delete": (409, 503)}  # and the usual ones (apps/core/schema.py)
+
     @extend_schema(request=None, responses={200: DatasetDetailSerializer})
     def delete(self, request, pk: int, file_id: int):
         """Take an export out of a dataset (not its last one); the dataset is read again from the rest."""
@@ -161,3 +169,23 @@ class DatasetAliasesApi(APIView):
             dataset=dataset, aliases=body.validated_data["aliases"], replace=replace
         )
         return self._response(dataset)
+
+
+class DatasetRecordsApi(APIView):
+    error_statuses = {"get": (409,)}  # not ready, or not record-level; and the usual ones
+
+    @extend_schema(
+        parameters=[DatasetRecordsQuerySerializer],
+        responses={200: DatasetRecordsSerializer},
+    )
+    def get(self, request, pk: int):
+        """A page of the dataset's publications (record-level exports), for a preview.
+
+        409 while the dataset is being read, or when it holds counts rather than publications (an
+        Espacenet Filters export: its summary's facets are its preview).
+        """
+        dataset = get_object_or_404(datasets_visible_to(request.user), pk=pk)
+        query = DatasetRecordsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        body = dataset_records(dataset, **query.validated_data)
+        return Response(DatasetRecordsSerializer(body).data)

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.core.serializers import MAX_ID
+
 from .models import Dataset, DatasetFile
-from .selectors import dataset_feeds
+from .selectors import PREVIEW_COLUMNS, PREVIEW_MAX_PAGE_SIZE, PREVIEW_PAGE_SIZE, dataset_feeds
 from .services import MAX_NAME_LENGTH
 
 
@@ -64,6 +66,10 @@ class DatasetFileSerializer(serializers.ModelSerializer):
 
 class DatasetSerializer(serializers.ModelSerializer):
     files = DatasetFileSerializer(many=True, read_only=True)
+    # Not a URLField: an uploaded dataset has "", which is not a URI (the schema said it was).
+    source_url = serializers.CharField(
+        read_only=True, help_text="The address it was imported from; empty for an upload."
+    )
     alias_count = serializers.SerializerMethodField(help_text="How many applicant aliases the dataset has.")
 
     class Meta:
@@ -129,3 +135,50 @@ class AliasSuggestionSerializer(serializers.Serializer):
 class AliasesSerializer(serializers.Serializer):
     aliases = serializers.DictField(child=serializers.CharField())
     suggestions = AliasSuggestionSerializer(many=True)
+
+
+class DatasetRecordsQuerySerializer(serializers.Serializer):
+    # Bounded so that the page's first row, (page - 1) * page_size, fits in 64 bits (past it, a 500).
+    page = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID // PREVIEW_MAX_PAGE_SIZE, default=1, help_text="1 is the first page."
+    )
+    page_size = serializers.IntegerField(
+        min_value=1, max_value=PREVIEW_MAX_PAGE_SIZE, default=PREVIEW_PAGE_SIZE, help_text="Records per page."
+    )
+
+
+def _texts(help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(), required=False, allow_null=True, help_text=help_text
+    )
+
+
+class DatasetRecordSerializer(serializers.Serializer):
+    """One publication as the preview shows it; only the columns the dataset carries are present."""
+
+    publication_number = serializers.CharField(required=False)
+    title = serializers.CharField(required=False, allow_null=True)
+    applicants = _texts("Cleaned names, with the dataset's aliases applied.")
+    inventors = _texts("Cleaned names.")
+    publication_date = serializers.DateField(required=False, allow_null=True)
+    priority_date = serializers.DateField(required=False, allow_null=True)
+    jurisdiction = serializers.CharField(required=False, allow_null=True)
+    kind = serializers.CharField(required=False, allow_null=True)
+    family_id = serializers.CharField(required=False, allow_null=True)
+    cpc = _texts("CPC codes.")
+    ipc = _texts("IPC codes.")
+    legal_status = serializers.CharField(required=False, allow_null=True)
+    cited_by_count = serializers.IntegerField(required=False, allow_null=True)
+    family_size = serializers.IntegerField(required=False, allow_null=True)
+
+
+class DatasetRecordsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Publications in the dataset.")
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    columns = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(PREVIEW_COLUMNS)),
+        help_text="The columns this dataset carries, in the order to show them.",
+    )
+    results = DatasetRecordSerializer(many=True)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/files/", apis.DatasetFilesApi.as_view(), name="dataset-files"),
     path("<int:pk>/files/<int:file_id>/", apis.DatasetFileDetailApi.as_view(), name="dataset-file-detail"),
     path("<int:pk>/aliases/", apis.DatasetAliasesApi.as_view(), name="dataset-aliases"),
+    path("<int:pk>/records/", apis.DatasetRecordsApi.as_view(), name="dataset-records"),
 ]

@@ -155,8 +155,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",  # documents the error responses too
+    "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.Pagination",  # limit/offset, limit capped
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "apps.core.exceptions.exception_handler",
@@ -180,6 +180,7 @@ SPECTACULAR_SETTINGS = {
         "DatasetStatusEnum": "apps.datasets.models.DatasetStatus",
         "DescriptionStatusEnum": "apps.ai.models.DescriptionStatus",
         "AiProviderEnum": "apps.ai.models.Provider",
+        "RecordColumnEnum": "apps.datasets.selectors.PREVIEW_COLUMNS",
     },
 }
 

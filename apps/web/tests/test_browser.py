@@ -1,7 +1,9 @@
 """The web UI in real Chromium against the real product: daphne, Celery workers, Redis.
 
 Sign in, upload an export, run every analysis it can feed and see each thumbnail arrive live;
-restart daphne mid-job and see the page recover to the right final state; switch to Spanish.
+restart daphne mid-job and see the page recover to the right final state; switch to Spanish;
+preview a record-level export's publications, see every analysis' thumbnail in the picker and
+group and publish charts in bulk in the library.
 A screenshot of each page goes to the folder printed at the start (var/e2e-screenshots/).
 """
 
@@ -15,6 +17,7 @@ import pytest
 
 from apps.accounts.tests.factories import UserFactory
 from apps.core.queues import Queue
+from apps.datasets.tests import fixtures_records as fx
 from apps.datasets.tests.fixtures import build_filters_xlsx
 from conftest import SHARED_DATA
 
@@ -256,3 +259,78 @@ def test_switch_to_spanish(page, browser_stack, analyst, screenshots):
     page.get_by_role("heading", name="Conjuntos de datos", exact=True).wait_for()
     page.get_by_role("button", name="Cerrar sesión").click()
     page.get_by_role("heading", name="Entrar en Intelli").wait_for()
+
+
+def test_record_preview_thumbnails_and_library_groups(page, browser_stack, analyst, tmp_path, screenshots):
+    """A record-level export: its first publications in a paged table, every analysis' thumbnail in
+    the picker, and two charts put into a new group and published in one go from the library."""
+    stack = browser_stack
+    lens = tmp_path / "lens-export.csv"
+    lens.write_bytes(fx.build_lens_csv())
+    sign_in(page, stack, analyst)
+    upload(page, stack, lens)
+
+    rows = page.get_by_test_id("record-row")
+    rows.first.wait_for()
+    assert rows.count() == fx.RECORDS
+    table = page.get_by_test_id("records")
+    assert table.get_by_role("columnheader", name="Publication number").count() == 1
+    assert table.get_by_role("columnheader", name="Applicants").count() == 1
+    for number in fx.BY_NUMBER:
+        assert table.get_by_role("rowheader", name=number, exact=True).count() == 1
+    assert f"of {fx.RECORDS}" in page.get_by_test_id("records-range").inner_text()
+    page.screenshot(path=screenshots / "13-dataset-records.png", full_page=True)
+
+    page.get_by_role("link", name="Analyse this dataset").click()
+    page.get_by_role("heading", name="New analysis").wait_for()
+    thumbs = page.get_by_test_id("analysis-thumbnail")
+    thumbs.first.wait_for()
+    total = page.locator("input[data-analysis]").count()
+    assert thumbs.count() == total
+    for i in range(total):  # lazy images load once they come near the viewport
+        thumbs.nth(i).scroll_into_view_if_needed()
+    page.wait_for_function(
+        """total => [...document.querySelectorAll('[data-testid=analysis-thumbnail]')]
+            .filter(img => img.complete && img.naturalWidth > 300).length === total""",
+        arg=total,
+    )
+    assert thumbs.first.get_attribute("alt").startswith("Example: ")
+    page.screenshot(path=screenshots / "14-new-analysis-thumbnails.png", full_page=True)
+
+    page.get_by_role("button", name="Select none").click()
+    page.locator("input[data-analysis=publication_trend]").check()
+    page.locator("input[data-analysis=top_applicants]").check()
+    page.get_by_role("button", name="Start the analysis").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    wait_for_final_state(page, 2)
+
+    page.get_by_role("link", name="Library").click()
+    cards = page.locator("[data-testid=library] li")
+    cards.first.wait_for()
+    assert cards.count() == 2
+    bulk = page.get_by_test_id("bulk-bar")
+    bulk.get_by_role("button", name="Select the 2 shown").click()
+    assert bulk.get_by_test_id("bulk-count").inner_text() == "2 selected"
+    bulk.get_by_label("Action").select_option("add_to_group")
+    bulk.get_by_label("Group name").fill("Board pack")
+    bulk.get_by_role("button", name="Apply to the selection").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=bulk-message]')?.textContent"
+        " === 'Done: 2 of 2 charts changed.'"
+    )
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=chart-groups]').length === 2")
+    groups = page.get_by_test_id("groups")
+    groups.get_by_role("button", name="Board pack", exact=True).wait_for()
+    groups.get_by_text("2 charts").wait_for()
+
+    bulk.get_by_label("Action").select_option("publish")
+    bulk.get_by_role("button", name="Apply to the selection").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=library] li button[aria-pressed=true]')]"
+        ".filter(b => b.textContent === 'Unpublish').length === 2"
+    )
+    page.get_by_label("Group", exact=True).select_option(label="Board pack")
+    assert cards.count() == 2
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright
+    page.screenshot(path=screenshots / "15-library-groups-tablet.png", full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")

@@ -1,6 +1,18 @@
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { api, apiAll, ApiError, type Page } from "./client";
-import type { Analysis, Dataset, DatasetDetail, Item, Job, JobDetail, Providers, User } from "./types";
+import type {
+  Analysis,
+  Dataset,
+  DatasetDetail,
+  DatasetRecords,
+  Item,
+  Job,
+  JobDetail,
+  LibraryGroup,
+  LibraryTag,
+  Providers,
+  User,
+} from "./types";
 
 /** The user Django put in the page (apps.web), if any: the first screen need not ask for it. */
 function embeddedMe(): User | undefined {
@@ -50,6 +62,17 @@ export function useDataset(id: number) {
   });
 }
 
+/** A page of a record-level dataset's publications (the previous page stays shown while the next loads). */
+export function useDatasetRecords(id: number, page: number, pageSize: number, enabled: boolean) {
+  return useQuery({
+    queryKey: ["dataset-records", id, page, pageSize],
+    queryFn: () => api<DatasetRecords>(`datasets/${id}/records/?page=${page}&page_size=${pageSize}`),
+    enabled,
+    placeholderData: keepPreviousData,
+    staleTime: 60_000,
+  });
+}
+
 export function useAnalyses() {
   return useQuery({ queryKey: ["analyses"], queryFn: () => api<Analysis[]>("analyses/"), staleTime: 5 * 60_000 });
 }
@@ -79,6 +102,7 @@ export interface LibraryChart {
   datasetName: string;
   finishedAt: string | null;
   tags: { id: number; name: string }[];
+  groups: { id: number; name: string }[];
   published: boolean | null; // null: this server has no library API (no publishing)
 }
 
@@ -96,6 +120,7 @@ interface LibraryApiChart {
   title: string;
   finished_at: string | null;
   tags: { id: number; name: string }[];
+  groups?: { id: number; name: string }[];
   published: boolean;
 }
 
@@ -120,6 +145,7 @@ export function useLibrary() {
             datasetName: c.dataset.name,
             finishedAt: c.finished_at,
             tags: c.tags,
+            groups: c.groups ?? [],
             published: c.published,
           })),
         };
@@ -144,6 +170,7 @@ export function useLibrary() {
             datasetName: job.dataset_name,
             finishedAt: item.finished_at ?? job.created_at,
             tags: [],
+            groups: [],
             published: null,
           });
         }
@@ -151,4 +178,13 @@ export function useLibrary() {
       return { source: "jobs", charts };
     },
   });
+}
+
+/** The user's chart groups, with how many charts each holds (library API only). */
+export function useLibraryGroups(enabled: boolean) {
+  return useQuery({ queryKey: ["library-groups"], queryFn: () => api<LibraryGroup[]>("library/groups/"), enabled });
+}
+
+export function useLibraryTags(enabled: boolean) {
+  return useQuery({ queryKey: ["library-tags"], queryFn: () => api<LibraryTag[]>("library/tags/"), enabled });
 }

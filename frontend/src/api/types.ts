@@ -13,6 +13,13 @@ export type Item = S["Item"];
 export type Description = S["Description"];
 export type EventEnvelope = S["Event"];
 export type EventPage = S["EventPage"];
+export type DatasetRecords = S["DatasetRecords"];
+export type DatasetRecord = S["DatasetRecord"];
+export type RecordColumn = S["RecordColumnEnum"];
+export type LibraryGroup = S["Group"];
+export type LibraryTag = S["Tag"];
+export type BulkAction = S["ActionEnum"];
+export type BulkResult = S["BulkResult"];
 
 export type JobStatus = S["JobStatusEnum"];
 export type ItemStatus = S["ItemStatusEnum"];
@@ -52,4 +59,9 @@ export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
 export function artifactUrl(itemId: number, kind: ArtifactKind): string {
   return `/api/v1/items/${itemId}/artifacts/${kind}/`;
+}
+
+/** The wizard's picture of an analysis: drawn by the server from its built-in sample dataset. */
+export function thumbnailUrl(key: string, version: number, lang: string): string {
+  return `/api/v1/analyses/${encodeURIComponent(key)}/thumbnail.png?lang=${lang}&v=${version}`;
 }

@@ -3,6 +3,7 @@ import { useEffect } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useDataset } from "../api/hooks";
 import type { AnalysisFeed, DatasetSummary } from "../api/types";
+import { RecordsTable } from "../components/RecordsTable";
 import { Card, ErrorBox, Spinner, StatusBadge } from "../components/ui";
 import { inSentence, useI18n } from "../i18n";
 
@@ -87,7 +88,13 @@ export default function DatasetDetail() {
           </ul>
         </Card>
       </div>
-      {summary.facets && Object.keys(summary.facets).length > 0 && (
+      {ready && summary.record_level && (
+        <Card title={t("dataset.preview")}>
+          <p className="muted small">{t("records.intro")}</p>
+          <RecordsTable datasetId={d.id} />
+        </Card>
+      )}
+      {!summary.record_level && summary.facets && Object.keys(summary.facets).length > 0 && (
         <Card title={t("dataset.preview")}>
           <table className="table">
             <thead>

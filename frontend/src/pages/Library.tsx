@@ -2,8 +2,9 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { api, ApiError } from "../api/client";
-import { useAnalyses, useLibrary, type LibraryChart } from "../api/hooks";
-import { artifactUrl } from "../api/types";
+import { useAnalyses, useLibrary, useLibraryGroups, useLibraryTags, type LibraryChart } from "../api/hooks";
+import { artifactUrl, type BulkAction } from "../api/types";
+import { BulkBar, GroupsPanel } from "../components/LibraryBulk";
 import { Card, Empty, ErrorBox, RetryingImage, Spinner } from "../components/ui";
 import { useI18n } from "../i18n";
 
@@ -53,11 +54,15 @@ export default function Library() {
   const [dataset, setDataset] = useState("");
   const [tag, setTag] = useState("");
   const [published, setPublished] = useState<Published>("");
+  const [group, setGroup] = useState("");
+  const [selected, setSelected] = useState<Set<number>>(() => new Set());
   const [actionError, setActionError] = useState<unknown>(null);
   const titleOf = (c: { analysis_key: string; title?: string | null }) =>
     tx(`analysis.${c.analysis_key}.title`, c.title ?? analyses.data?.find((a) => a.key === c.analysis_key)?.title ?? c.analysis_key);
   const charts = library.data?.charts ?? [];
   const withLibrary = library.data?.source === "library";
+  const groups = useLibraryGroups(withLibrary);
+  const tagList = useLibraryTags(withLibrary);
   const datasets = useMemo(() => [...new Set(charts.map((c) => c.datasetName))].sort(), [charts]);
   const keys = useMemo(() => [...new Set(charts.map((c) => c.analysis_key))], [charts]);
   const tags = useMemo(() => [...new Set(charts.flatMap((c) => c.tags.map((x) => x.name)))].sort(), [charts]);
@@ -67,10 +72,28 @@ export default function Library() {
       (!analysis || c.analysis_key === analysis) &&
       (!dataset || c.datasetName === dataset) &&
       (!tag || c.tags.some((x) => x.name === tag)) &&
+      (!group || c.groups.some((x) => String(x.id) === group)) &&
       (!published || (published === "yes") === Boolean(c.published)) &&
       (!q || `${c.jobTitle} ${c.datasetName} ${titleOf(c)} ${c.analysis_key} ${c.tags.map((x) => x.name).join(" ")}`.toLowerCase().includes(q)),
   );
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: ["library"] });
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: ["library"] });
+    void queryClient.invalidateQueries({ queryKey: ["library-groups"] });
+    void queryClient.invalidateQueries({ queryKey: ["library-tags"] });
+  };
+  const known = new Set(charts.map((c) => c.id));
+  const chosen = [...selected].filter((id) => known.has(id));
+  const toggleSelected = (id: number) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const afterBulk = (action: BulkAction) => {
+    if (action === "delete_drafts") setSelected(new Set());
+    refresh();
+  };
   const togglePublish = async (c: LibraryChart) => {
     setActionError(null);
     try {
@@ -125,6 +148,17 @@ export default function Library() {
                 </select>
               </div>
               <div className="field">
+                <label htmlFor="lib-group">{t("library.groupFilter")}</label>
+                <select id="lib-group" value={group} onChange={(e) => setGroup(e.target.value)}>
+                  <option value="">{t("library.any")}</option>
+                  {(groups.data ?? []).map((g) => (
+                    <option key={g.id} value={String(g.id)}>
+                      {g.name}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
                 <label htmlFor="lib-published">{t("library.published")}</label>
                 <select id="lib-published" value={published} onChange={(e) => setPublished(e.target.value as Published)}>
                   <option value="">{t("library.any")}</option>
@@ -137,13 +171,40 @@ export default function Library() {
         </div>
         <p className="muted small">{t("library.count", { shown: shown.length, total: charts.length })}</p>
       </Card>
+      {withLibrary && (
+        <div className="library-tools">
+          <Card title={t("groups.title")}>
+            <GroupsPanel groups={groups.data ?? []} active={group} onShow={setGroup} onChanged={refresh} />
+          </Card>
+          <Card title={t("bulk.title")}>
+            <BulkBar
+              selected={chosen}
+              shown={Math.min(shown.length, 300)}
+              tags={tagList.data ?? []}
+              groups={groups.data ?? []}
+              onSelectShown={() => setSelected(new Set([...chosen, ...shown.slice(0, 300).map((c) => c.id)]))}
+              onClear={() => setSelected(new Set())}
+              onDone={afterBulk}
+            />
+          </Card>
+        </div>
+      )}
       {library.isPending && <Spinner label={t("common.loading")} />}
       <ErrorBox error={library.error} />
       {actionError !== null && <ErrorBox error={actionError instanceof Error ? actionError.message : actionError} />}
       {!library.isPending && shown.length === 0 && <Empty>{t("library.empty")}</Empty>}
       <ul className="library-grid" data-testid="library">
         {shown.slice(0, 300).map((c) => (
-          <li key={c.id} className="library-card">
+          <li key={c.id} className={`library-card${selected.has(c.id) ? " selected" : ""}`} data-chart={c.id}>
+            {withLibrary && (
+              <label className="check select-chart">
+                <input type="checkbox" checked={selected.has(c.id)} onChange={() => toggleSelected(c.id)} />
+                <span className="visually-hidden">{t("bulk.selectChart", { title: titleOf(c) })}</span>
+                <span aria-hidden="true" className="small">
+                  {t("bulk.select")}
+                </span>
+              </label>
+            )}
             <Link to={`/charts/${c.id}`}>
               <RetryingImage src={artifactUrl(c.id, "png")} alt={t("job.thumbAlt", { title: titleOf(c) })} loading="lazy" />
               <strong>{titleOf(c)}</strong>
@@ -151,6 +212,16 @@ export default function Library() {
             <span className="muted small">
               {c.jobTitle || t("job.untitled", { id: c.job })} · {c.datasetName} · {date(c.finishedAt)}
             </span>
+            {c.groups.length > 0 && (
+              <span className="tags" data-testid="chart-groups">
+                {c.groups.map((x) => (
+                  <span key={x.id} className="badge badge-group">
+                    <span className="visually-hidden">{t("library.groupFilter")}: </span>
+                    {x.name}
+                  </span>
+                ))}
+              </span>
+            )}
             {c.tags.length > 0 && (
               <span className="tags">
                 {c.tags.map((x) => (

@@ -3,7 +3,7 @@ import { useMemo, useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { api, ApiError, fieldMessages } from "../api/client";
 import { useAnalyses, useDataset, useDatasets, useProviders } from "../api/hooks";
-import type { AnalysisFeed, Job } from "../api/types";
+import { thumbnailUrl, type AnalysisFeed, type Job } from "../api/types";
 import { SchemaForm } from "../components/SchemaForm";
 import { collectParams, fieldsOf, toText, type FieldSpec, type JsonSchema, type Parsed } from "../components/schemaForm";
 import { Card, Empty, ErrorBox, Spinner } from "../components/ui";
@@ -15,6 +15,30 @@ export const PALETTES: Record<string, string[]> = {
   viridis: ["#440154", "#3e4c8a", "#24868e", "#3fbc73", "#7fd34e", "#cae11f"],
   grayscale: ["#252525", "#595959", "#737373", "#8c8c8c", "#bdbdbd", "#e3e3e3"],
 };
+
+/**
+ * What the analysis draws: the server renders it from a built-in sample dataset. A mouse click on
+ * it toggles the analysis like its checkbox (which stays the control for keyboards and readers).
+ */
+export function AnalysisThumbnail({ analysisKey, version, title, onClick }: { analysisKey: string; version: number; title: string; onClick?: () => void }) {
+  const { t, lang } = useI18n();
+  const [failed, setFailed] = useState(false);
+  if (failed) return <span className="analysis-thumb analysis-thumb-missing" aria-hidden="true" />;
+  return (
+    <img
+      className="analysis-thumb"
+      src={thumbnailUrl(analysisKey, version, lang)}
+      alt={t("new.thumbAlt", { title })}
+      width={346}
+      height={216}
+      loading="lazy"
+      decoding="async"
+      data-testid="analysis-thumbnail"
+      onClick={onClick}
+      onError={() => setFailed(true)}
+    />
+  );
+}
 
 function newKey(): string {
   return typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
@@ -175,13 +199,23 @@ export default function NewAnalysis() {
             const checked = effective.has(a.key);
             const errors = showErrors ? validation[a.key]?.errors ?? {} : {};
             return (
-              <li key={a.key} className={`analysis${available ? "" : " unavailable"}`}>
-                <label className="check">
-                  <input type="checkbox" checked={checked} disabled={!available} onChange={() => toggle(a.key)} data-analysis={a.key} />
-                  <strong>{tx(`analysis.${a.key}.title`, a.title)}</strong>
-                </label>
-                <p className="muted">{tx(`analysis.${a.key}.description`, a.description)}</p>
-                {!available && feed && <p className="field-error">{t("dataset.missing", { fields: feed.missing.map((m) => inSentence(tx(`field.${m}`, m))).join(", ") })}</p>}
+              <li key={a.key} className={`analysis${available ? "" : " unavailable"}${checked ? " checked" : ""}`}>
+                <div className="analysis-head">
+                  <AnalysisThumbnail
+                    analysisKey={a.key}
+                    version={a.version}
+                    title={tx(`analysis.${a.key}.title`, a.title)}
+                    onClick={available ? () => toggle(a.key) : undefined}
+                  />
+                  <div className="analysis-text">
+                    <label className="check">
+                      <input type="checkbox" checked={checked} disabled={!available} onChange={() => toggle(a.key)} data-analysis={a.key} />
+                      <strong>{tx(`analysis.${a.key}.title`, a.title)}</strong>
+                    </label>
+                    <p className="muted">{tx(`analysis.${a.key}.description`, a.description)}</p>
+                    {!available && feed && <p className="field-error">{t("dataset.missing", { fields: feed.missing.map((m) => inSentence(tx(`field.${m}`, m))).join(", ") })}</p>}
+                  </div>
+                </div>
                 {checked && (fieldsByKey.get(a.key)?.length ?? 0) > 0 && (
                   <details open={Object.keys(errors).length > 0}>
                     <summary>{t("new.params")}</summary>
