@@ -1,8 +1,8 @@
 """Draw one chart: the body of the charts_cpu task.
 
-Stages, each followed by a cancellation checkpoint and a coalesced progress hint: load the
-canonical data (cached per worker process), compute the analysis, render PNG and SVG, store the
-artifacts with the chart's data (CSV and JSON). Expected failures become a human reason on the
+Stages: load the canonical data (cached per worker process), compute the analysis, render PNG
+and SVG (the first two followed by a cancellation checkpoint and a coalesced progress hint), store
+the artifacts with the chart's data (CSV and JSON). Expected failures become a human reason on the
 item; transient infrastructure errors propagate so the task retries them.
 """
 
@@ -21,7 +21,7 @@ from apps.core.tasks import TRANSIENT_ERRORS
 from apps.datasets.canonical import MissingFieldError
 from apps.datasets.selectors import dataset_canonical
 from apps.jobs.models import ImageTask
-from apps.jobs.services import item_cancel_requested, item_claim, item_fail, item_progress, item_succeed
+from apps.jobs.services import item_checkpoint, item_claim, item_fail, item_succeed
 
 from .analyses import get_analysis
 from .rendering import render_chart
@@ -35,9 +35,8 @@ class ItemCancelled(Exception):
 
 
 def _checkpoint(item: ImageTask, progress: int, stage: str) -> None:
-    if item_cancel_requested(item=item):
+    if item_checkpoint(item=item, progress=progress, stage=stage):
         raise ItemCancelled
-    item_progress(item=item, progress=progress, stage=stage)
 
 
 def item_render(*, item_id: int, claim_id: str, worker: str) -> bool:
@@ -116,7 +115,8 @@ def _render(item: ImageTask) -> tuple[dict, dict[str, bytes]]:
 
     images = render_chart(analysis, chart, style)
     rendered = time.perf_counter()
-    _checkpoint(item, 90, "saving")
+    # No checkpoint before storing: item_succeed's conditional update refuses a cancelled item
+    # before any file is written, and storing takes a few milliseconds (no progress worth showing).
 
     outputs = dict(images)
     outputs["data_csv"] = chart.to_csv()

@@ -63,3 +63,12 @@ def _task_finished(task_id=None, task=None, args=None, state=None, **kwargs) -> 
         (time.perf_counter() - stats["started"]) * 1000,
         counter.count,
     )
+
+
+@signals.worker_process_shutdown.connect
+@signals.worker_shutdown.connect
+def _flush_broadcasts(**kwargs) -> None:
+    """Send the events still queued for browsers before the process goes (pool children skip atexit)."""
+    from apps.realtime.broadcast import flush
+
+    flush()

@@ -165,7 +165,8 @@ def emit_events(
             for i, e in enumerate(events)
         ]
     )
-    messages = [(job_group(job.pk), {"type": "job.event", "event": event_envelope(row)}) for row in rows]
+    # One channel-layer message for the batch: a group send costs a few Redis round trips per call.
+    messages = [(job_group(job.pk), {"type": "job.events", "events": [event_envelope(row) for row in rows]})]
     if summary is not None:
         update = envelope(
             type=EventType.JOB_UPDATED,
@@ -178,6 +179,23 @@ def emit_events(
         messages.append((user_jobs_group(job.owner_id), {"type": "jobs.event", "event": update}))
     transaction.on_commit(lambda: group_send_many(messages))
     return rows
+
+
+def transient_throttle(
+    *, type: str, job_id: int, throttle_key: str | int | None = None, per_second: int | None = None
+) -> tuple[str, int]:
+    """The Redis key and the interval (ms) of a transient event's shared throttle (see emit_transient)."""
+    rate = per_second or settings.INTELLI_PROGRESS_EVENTS_PER_SECOND
+    key = f"intelli:throttle:{type}:{job_id}" + (f":{throttle_key}" if throttle_key is not None else "")
+    return key, max(1, 1000 // rate)
+
+
+def send_transient(*, job_id: int, type: EventType, data: dict[str, Any]) -> None:
+    """Broadcast an unpersisted event now; callers have taken its throttle."""
+    message = envelope(
+        type=type, job_id=job_id, seq=None, at=timezone.now(), data=data, trace=current_trace_id()
+    )
+    group_send_many([(job_group(job_id), {"type": "job.event", "event": message})])
 
 
 def emit_transient(
@@ -195,17 +213,14 @@ def emit_transient(
     a Redis key with a millisecond expiry is the shared throttle. A dropped event is gone, so a
     caller whose events build on each other must make each one whole (e.g. carry the text so far).
     """
-    rate = per_second or settings.INTELLI_PROGRESS_EVENTS_PER_SECOND
-    interval_ms = max(1, 1000 // rate)
-    key = f"intelli:throttle:{type}:{job_id}" + (f":{throttle_key}" if throttle_key is not None else "")
+    key, interval_ms = transient_throttle(
+        type=type, job_id=job_id, throttle_key=throttle_key, per_second=per_second
+    )
     try:
         if not get_redis().set(key, 1, px=interval_ms, nx=True):
             return False
     except Exception:
         logger.debug("Progress throttle unavailable; dropping a progress event", exc_info=True)
         return False
-    message = envelope(
-        type=type, job_id=job_id, seq=None, at=timezone.now(), data=data, trace=current_trace_id()
-    )
-    group_send_many([(job_group(job_id), {"type": "job.event", "event": message})])
+    send_transient(job_id=job_id, type=type, data=data)
     return True

@@ -36,7 +36,15 @@ from apps.core.exceptions import ApplicationError
 from apps.core.redis import get_redis
 from apps.datasets.models import Dataset, DatasetStatus
 
-from .events import EventType, NewEvent, emit_events, emit_transient, item_state, job_summary
+from .events import (
+    EventType,
+    NewEvent,
+    emit_events,
+    item_state,
+    job_summary,
+    send_transient,
+    transient_throttle,
+)
 from .models import (
     ITEM_ACTIVE,
     JOB_ACTIVE,
@@ -354,17 +362,35 @@ def item_claim(*, item_id: int, claim_id: str, worker: str) -> ImageTask | None:
     return item
 
 
-def item_progress(*, item: ImageTask, progress: int, stage: str) -> None:
-    """A coalesced progress hint for watching browsers (not persisted: the next status supersedes it)."""
-    emit_transient(
-        job_id=item.job_id,
-        type=EventType.ITEM_PROGRESS,
-        data={"item": item.pk, "progress": progress, "stage": stage},
-    )
+def item_checkpoint(*, item: ImageTask, progress: int, stage: str) -> bool:
+    """Between a running item's stages: True if its job was cancelled, else a coalesced progress hint.
+
+    One Redis round trip for both: the cancel flag (a key, not a query) and the progress throttle.
+    With Redis unreachable the item carries on without the hint; the final conditional update
+    still refuses a cancelled item.
+    """
+    key, interval_ms = transient_throttle(type=EventType.ITEM_PROGRESS, job_id=item.job_id)
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        pipe.exists(_cancel_flag(item.job))
+        pipe.set(key, 1, px=interval_ms, nx=True)
+        cancelled, may_send = pipe.execute()
+    except Exception:
+        logger.debug("Redis unavailable at a checkpoint of item %s", item.pk, exc_info=True)
+        return False
+    if cancelled:
+        return True
+    if may_send:
+        send_transient(
+            job_id=item.job_id,
+            type=EventType.ITEM_PROGRESS,
+            data={"item": item.pk, "progress": progress, "stage": stage},
+        )
+    return False
 
 
 def item_cancel_requested(*, item: ImageTask) -> bool:
-    """The checkpoint a running item consults between stages (a Redis key, not a query)."""
+    """Whether the item's job was cancelled (a Redis key, not a query)."""
     try:
         return bool(get_redis().exists(_cancel_flag(item.job)))
     except Exception:

@@ -201,8 +201,15 @@ class JobConsumer(BaseConsumer):
         for event in events:
             await self.send_json(event)
 
+    async def job_events(self, message: dict[str, Any]) -> None:
+        """Events persisted together (one transaction), sent as one channel-layer message."""
+        for event in message["events"]:
+            await self.forward(event)
+
     async def job_event(self, message: dict[str, Any]) -> None:
-        event = message["event"]
+        await self.forward(message["event"])
+
+    async def forward(self, event: dict[str, Any]) -> None:
         seq = event.get("seq")
         if seq is None:  # transient (progress): forward as is
             await self.send_json(event)

@@ -42,9 +42,13 @@ def eager(settings):
 def sent(monkeypatch):
     """Every message the event helpers hand to the channel layer."""
     messages: list[dict] = []
-    monkeypatch.setattr(
-        "apps.jobs.events.group_send_many", lambda batch: messages.extend(m for _, m in batch)
-    )
+
+    def capture(batch):
+        for _, message in batch:  # a transaction's events travel as one "job.events" message
+            events = message.get("events")
+            messages.extend([{"event": e} for e in events] if events is not None else [message])
+
+    monkeypatch.setattr("apps.jobs.events.group_send_many", capture)
     return messages
 
 

@@ -116,7 +116,7 @@ def test_time_limit_fails_the_item_with_the_limit(make_job, monkeypatch):
 
 def test_a_cancelled_item_stops_at_its_checkpoint(make_job, monkeypatch):
     job = make_job({"key": "publication_trend"})
-    monkeypatch.setattr("apps.charts.services.item_cancel_requested", lambda item: True)
+    monkeypatch.setattr("apps.charts.services.item_checkpoint", lambda **kwargs: True)
     item = job.items.get()
     assert not item_render(item_id=item.pk, claim_id=item.claim_id, worker="w@h")
     assert ImageTask.objects.get(pk=item.pk).png == ""

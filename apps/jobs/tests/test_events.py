@@ -38,8 +38,11 @@ def test_events_are_broadcast_only_after_commit(monkeypatch, django_capture_on_c
         )
         assert sent == []
     assert [r.seq for r in rows] == [1, 2]
-    assert [(group, m["event"]["seq"]) for group, m in sent] == [(f"job.{job.pk}", 1), (f"job.{job.pk}", 2)]
-    assert sent[0][1]["event"]["v"] == 1 and sent[0][1]["event"]["at"].endswith("Z")
+    # One channel-layer message carries the transaction's events, in order.
+    assert [(group, m["type"]) for group, m in sent] == [(f"job.{job.pk}", "job.events")]
+    events = sent[0][1]["events"]
+    assert [e["seq"] for e in events] == [1, 2]
+    assert events[0]["v"] == 1 and events[0]["at"].endswith("Z")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,6 +12,7 @@ from apps.core.exceptions import ApplicationError
 from apps.jobs.models import ImageTask, ItemStatus, Job, JobEvent, JobStatus
 from apps.jobs.services import (
     item_cancel_requested,
+    item_checkpoint,
     item_claim,
     item_fail,
     item_succeed,
@@ -268,9 +269,11 @@ class TestCancel:
         job = job_with_items(1)
         item = claim(job.items.get())
         assert not item_cancel_requested(item=item)
+        assert not item_checkpoint(item=item, progress=20, stage="computing")
         with django_capture_on_commit_callbacks(execute=True):
             job_cancel(job=job)
         assert item_cancel_requested(item=item)
+        assert item_checkpoint(item=item, progress=50, stage="rendering")
 
     def test_cancelling_a_finished_job_is_refused(self):
         job = job_with_items(1)

@@ -136,11 +136,12 @@ def test_metrics_report_jobs_durations_queues_events_and_sockets(client, setting
 
 def test_events_broadcast_are_counted(db):
     from apps.core.redis import get_redis
-    from apps.realtime.broadcast import group_send_many
+    from apps.realtime.broadcast import flush, group_send_many
 
     group_send_many(
         [("job-1", {"type": "job.event", "event": {}}), ("job-2", {"type": "job.event", "event": {}})]
     )
+    assert flush(timeout=5)
     assert int(get_redis().get(EVENTS_SENT_KEY)) == 2
 
 
