@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -34,10 +35,18 @@ def machine() -> str:
     )
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 @contextlib.contextmanager
 def bench_stack(*, users: tuple[str, ...] = ("bench",)) -> Iterator[LiveStack]:
     """A fresh database (SQLite unless DATABASE_URL is set), an embedded Redis unless REDIS_URL is set,
     daphne and one worker per queue with their production profiles; stopped on exit."""
+    # A benchmark stopped with SIGTERM (`timeout`, Ctrl-C's cousin) must still stop its stack: by
+    # default SIGTERM ends Python without running the cleanup below, leaving daphne and the workers
+    # running (and spinning on a Redis that is gone), which skews every later measurement.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     work = Path(tempfile.mkdtemp(prefix="intelli-bench-"))
     redis_process = None
     env = {

@@ -49,6 +49,7 @@ class Browser:
         self.finished = False
 
     async def run(self, total_hint: int) -> None:
+        failures = 0
         while not self.finished:
             last = self.seqs[-1] if self.seqs else self.start
             try:
@@ -61,11 +62,12 @@ class Browser:
                 ) as socket:
                     snapshot = json.loads(await asyncio.wait_for(socket.recv(), 60))
                     live_from = snapshot["seq"]  # events after this one are live, not replayed
+                    failures = 0
                     if self.start is None:
                         self.start = live_from
-                    if snapshot["data"]["job"]["status"] in FINISHED:
-                        self.finished = True  # opened after the end: the snapshot is the final state
-                        return
+                        if snapshot["data"]["job"]["status"] in FINISHED:
+                            self.finished = True  # opened after the end: the snapshot is the final state
+                            return
                     async for frame in socket:
                         event = json.loads(frame)
                         seq = event["seq"]
@@ -86,7 +88,11 @@ class Browser:
                             break  # drop the socket halfway, come back where we stopped
             except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
                 self.reconnects += 1
-                await asyncio.sleep(random.uniform(0.2, 1.0))
+                failures += 1
+                # As the web UI does (src/realtime/socket.ts): exponential backoff from 0.5 s, capped
+                # at 15 s, with jitter over the upper half.
+                ceiling = min(15.0, 0.5 * 2 ** min(failures, 16))
+                await asyncio.sleep(ceiling / 2 + random.random() * ceiling / 2)
 
 
 async def watch(browsers: list[Browser], total_hint: int) -> None:
@@ -140,12 +146,27 @@ def run(stack: LiveStack, args: argparse.Namespace) -> None:
             peak_rss.append(daphne.memory_info().rss)
             await asyncio.sleep(0.5)
 
+    async def report_progress():
+        while True:
+            await asyncio.sleep(10)
+            done = sum(b.finished for b in browsers)
+            waiting = [b.seqs[-1] if b.seqs else (b.start or 0) for b in browsers if not b.finished]
+            print(
+                f"  … {time.perf_counter() - started:.0f} s: {done} browsers finished, "
+                f"{sum(b.start is None for b in browsers)} without a snapshot yet; the others at seq "
+                f"{min(waiting, default=0)}-{max(waiting, default=0)}",
+                file=sys.stderr,
+                flush=True,
+            )
+
     async def main_async():
         sampler = asyncio.create_task(sample_memory())
+        progress = asyncio.create_task(report_progress())
         try:
             await watch(browsers, total_hint=args.items * 3)
         finally:
             sampler.cancel()
+            progress.cancel()
 
     asyncio.run(main_async())
     wall = time.perf_counter() - started

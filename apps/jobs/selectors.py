@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .events import EventType, envelope, event_envelope, item_state, job_summary
-from .models import ImageTask, ItemStatus, Job, JobEvent
+from .models import JOB_TERMINAL, ImageTask, ItemStatus, Job, JobEvent
 
 ARTIFACT_URL_KINDS = ("png", "svg", "csv", "json")
 
@@ -78,6 +78,14 @@ def job_snapshot(*, job_id: int, replay_truncated: bool = False) -> dict[str, An
     return envelope(
         type=EventType.JOB_SNAPSHOT, job_id=job.pk, seq=job.event_seq, at=timezone.now(), data=data
     )
+
+
+def job_event_mark(*, job_id: int) -> tuple[int, bool]:
+    """The job's last event sequence number, and whether the job has finished (one indexed read)."""
+    row = Job.objects.filter(pk=job_id).values_list("event_seq", "status").first()
+    if row is None:
+        return 0, True  # deleted: nothing more will come
+    return row[0], row[1] in JOB_TERMINAL
 
 
 def job_events_after(

@@ -6,12 +6,16 @@ A job socket gets a snapshot on connect, then live events. The client may send
 (`/ws/jobs/<id>/?after_seq=N`), so the replay comes before any live event. Live events carry
 per-job sequence numbers: the consumer never forwards an event twice, and when the channel layer
 dropped some (it is at-most-once, and drops when a socket falls behind) it reads the missing ones
-from the event log before forwarding the next — the
-browser sees every event, in order.
+from the event log before forwarding the next — the browser sees every event, in order. When
+nothing arrives for a while on a job that is not finished, the consumer reads the job's last
+sequence number and forwards what the layer dropped: a lost *last* event (`job.finished`), which
+no later event would reveal, still reaches the browser.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -25,6 +29,7 @@ from django.utils import timezone
 
 from apps.jobs.events import EventType, envelope
 from apps.jobs.selectors import (
+    job_event_mark,
     job_events_after,
     job_for_viewer,
     job_snapshot,
@@ -157,6 +162,9 @@ class JobConsumer(BaseConsumer):
             return
         self.job_id = job_id
         self.sent_seq = 0
+        # Live events, replays and the catch-up all forward under this lock: never twice, in order.
+        self.forwarding = asyncio.Lock()
+        self.last_forwarded = time.monotonic()
         # Join before reading the snapshot: events committed meanwhile arrive after it and are
         # filtered by sequence number, so none falls between the two.
         await self.channel_layer.group_add(job_group(job_id), self.channel_name)
@@ -167,10 +175,34 @@ class JobConsumer(BaseConsumer):
         after_seq = resume_point(self.scope)
         if after_seq is not None:
             await self.resume(after_seq)
+        self.catching_up = asyncio.create_task(self.catch_up())
 
     async def disconnect(self, code):
+        task = getattr(self, "catching_up", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if self.job_id is not None:
             await self.channel_layer.group_discard(job_group(self.job_id), self.channel_name)
+
+    async def catch_up(self) -> None:
+        """While the job runs, after each quiet interval, forward what the channel layer dropped."""
+        interval = settings.INTELLI_WS_CATCH_UP_S
+        while True:
+            await asyncio.sleep(interval)
+            if time.monotonic() - self.last_forwarded < interval:
+                continue
+            try:
+                last_seq, finished = await database_sync_to_async(job_event_mark)(job_id=self.job_id)
+            except Exception:
+                logger.warning("Catch-up of job %s failed; trying again", self.job_id, exc_info=True)
+                continue
+            if last_seq > self.sent_seq:
+                async with self.forwarding:
+                    await self.fill_gap(upto_seq=last_seq)
+            if finished and last_seq <= self.sent_seq:
+                return  # everything the job will ever write has been forwarded
 
     async def send_snapshot(self, *, replay_truncated: bool = False) -> None:
         snapshot = await database_sync_to_async(job_snapshot)(
@@ -190,6 +222,10 @@ class JobConsumer(BaseConsumer):
         await self.resume(after)
 
     async def resume(self, after_seq: int) -> None:
+        async with self.forwarding:
+            await self.replay(after_seq)
+
+    async def replay(self, after_seq: int) -> None:
         """Replay every event after `after_seq` up to what this socket has covered, in order."""
         upto = self.sent_seq
         if upto - after_seq > settings.INTELLI_MAX_REPLAY_EVENTS:
@@ -214,21 +250,31 @@ class JobConsumer(BaseConsumer):
         if seq is None:  # transient (progress): forward as is
             await self.send_json(event)
             return
-        if seq <= self.sent_seq:
-            return  # already sent (in the snapshot, a replay or a gap fill)
-        gap = seq - 1 - self.sent_seq
-        if gap > settings.INTELLI_MAX_REPLAY_EVENTS:
-            await self.send_snapshot(replay_truncated=True)  # cheaper than streaming the history
+        async with self.forwarding:
+            if seq <= self.sent_seq:
+                return  # already sent (in the snapshot, a replay or a gap fill)
+            await self.fill_gap(upto_seq=seq - 1)
             if seq <= self.sent_seq:
                 return
-        elif gap > 0:
+            await self.send_json(event)
+            self.sent_seq = seq
+            self.last_forwarded = time.monotonic()
+
+    async def fill_gap(self, *, upto_seq: int) -> None:
+        """Send the logged events after `sent_seq` up to `upto_seq` (a snapshot if they are too many)."""
+        gap = upto_seq - self.sent_seq
+        if gap <= 0:
+            return
+        if gap > settings.INTELLI_MAX_REPLAY_EVENTS:
+            await self.send_snapshot(replay_truncated=True)  # cheaper than streaming the history
+        else:
             missing = await database_sync_to_async(job_events_after)(
-                job_id=self.job_id, after_seq=self.sent_seq, upto_seq=seq - 1, limit=gap
+                job_id=self.job_id, after_seq=self.sent_seq, upto_seq=upto_seq, limit=gap
             )
             for earlier in missing:
                 await self.send_json(earlier)
-        await self.send_json(event)
-        self.sent_seq = seq
+                self.sent_seq = max(self.sent_seq, earlier["seq"])
+        self.last_forwarded = time.monotonic()
 
 
 class JobListConsumer(BaseConsumer):

@@ -282,6 +282,9 @@ INTELLI_PROGRESS_EVENTS_PER_SECOND = 5
 # A reconnecting browser gets at most this many missed events replayed; past that it gets a fresh
 # snapshot instead (cheaper than streaming a long history).
 INTELLI_MAX_REPLAY_EVENTS = 2000
+# A job socket that has forwarded nothing for this long, on a job still running, reads the job's
+# last sequence number and sends what the channel layer dropped (e.g. a lost `job.finished`).
+INTELLI_WS_CATCH_UP_S = env.float("INTELLI_WS_CATCH_UP_S", default=5.0)
 # How many times an item may be started (worker crashes, redeliveries) before it is failed.
 INTELLI_MAX_ITEM_ATTEMPTS = 3
 

@@ -132,6 +132,41 @@ async def test_dropped_broadcasts_are_filled_from_the_log_and_duplicates_dropped
     await socket.disconnect()
 
 
+async def test_a_transactions_events_arrive_as_one_message_and_leave_one_frame_each():
+    job = await make_job()
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    await socket.receive_json_from(TIMEOUT)  # snapshot at seq 1
+    batch = await add_events(job, 3)  # seq 2, 3, 4
+    await get_channel_layer().group_send(job_group(job.pk), {"type": "job.events", "events": batch})
+    received = [await socket.receive_json_from(TIMEOUT) for _ in range(3)]
+    assert [e["seq"] for e in received] == [2, 3, 4]
+    assert await socket.receive_nothing(0.3)
+    await socket.disconnect()
+
+
+async def test_a_dropped_last_event_reaches_the_browser_after_a_quiet_interval(settings):
+    """Nothing comes after `job.finished`: if the layer drops it, only the catch-up can send it."""
+    settings.INTELLI_WS_CATCH_UP_S = 0.2
+    job = await make_job()
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    await socket.receive_json_from(TIMEOUT)  # snapshot at seq 1
+    await add_events(job, 2)  # seq 2, 3: written, never broadcast, and nothing follows them
+    received = [await socket.receive_json_from(TIMEOUT) for _ in range(2)]
+    assert [e["seq"] for e in received] == [2, 3]
+    # Caught up: a late broadcast of the same events is not forwarded again.
+    assert await socket.receive_nothing(0.5)
+    await socket.disconnect()
+
+
+async def test_a_finished_jobs_socket_stops_checking(settings):
+    settings.INTELLI_WS_CATCH_UP_S = 0.05
+    job = await make_job(status="SUCCESS")
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    assert (await socket.receive_json_from(TIMEOUT))["type"] == "job.snapshot"
+    assert await socket.receive_nothing(0.4)  # checked once, found nothing, and stopped
+    await socket.disconnect()
+
+
 async def test_transient_progress_events_pass_through():
     job = await make_job()
     socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
