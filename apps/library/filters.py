@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import QuerySet
 
+from apps.core.filters import UtcIsoDateTimeFilter
 from apps.core.serializers import MAX_ID
 from apps.jobs.models import ImageTask
 
@@ -21,8 +22,8 @@ class ChartFilter(django_filters.FilterSet):
     # Ids past MAX_ID are refused (400); they overflowed in the query (a 500).
     dataset = django_filters.NumberFilter(field_name="job__dataset", max_value=MAX_ID)
     job = django_filters.NumberFilter(field_name="job", max_value=MAX_ID)
-    created_after = django_filters.IsoDateTimeFilter(field_name="finished_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="finished_at", lookup_expr="lt")
+    created_after = UtcIsoDateTimeFilter(field_name="finished_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="finished_at", lookup_expr="lt")
     tag = django_filters.NumberFilter(
         field_name="library_tags", distinct=True, label="Tag id", max_value=MAX_ID
     )

@@ -12,7 +12,7 @@ from apps.datasets.tests.factories import DatasetFactory
 from apps.datasets.tests.fixtures import build_filters_xlsx
 from apps.jobs.models import ImageTask, Job, JobEvent, JobStatus
 
-from .factories import job_with_items
+from .factories import JobFactory, job_with_items
 
 pytestmark = pytest.mark.django_db
 
@@ -359,3 +359,22 @@ def test_a_dataset_id_past_any_row_is_invalid_input(api_client):
     assert response.status_code == 400
     assert "dataset" in error_of(response)["fields"]
     assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        # An offset PostgreSQL refuses (±15:59 at most): converted to UTC first, it is a plain filter.
+        ("created_before=0581-12-23T10:04:10%2B23:16&created_after=0071-04-11T09:18:57-02:03", 200),
+        # Converted to UTC, this one leaves the calendar: invalid input, not a 500.
+        ("created_after=0001-01-01T00:00:00%2B23:00", 400),
+    ],
+)
+def test_date_filters_take_any_offset_python_reads(api_client, user, query, status):
+    """Found by fuzzing the API on PostgreSQL: "time zone displacement out of range" (a 500)."""
+    JobFactory(dataset__owner=user)
+    for url in (f"/api/v1/jobs/?{query}", f"/api/v1/library/charts/?{query}"):
+        response = api_client.get(url)
+        assert response.status_code == status, (url, response.content)
+        if status == 400:
+            assert "created_after" in error_of(response)["fields"]
