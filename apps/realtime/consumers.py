@@ -181,7 +181,7 @@ class JobConsumer(BaseConsumer):
         task = getattr(self, "catching_up", None)
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # its errors were logged
                 await task
         if self.job_id is not None:
             await self.channel_layer.group_discard(job_group(self.job_id), self.channel_name)
@@ -195,12 +195,12 @@ class JobConsumer(BaseConsumer):
                 continue
             try:
                 last_seq, finished = await database_sync_to_async(job_event_mark)(job_id=self.job_id)
+                if last_seq > self.sent_seq:
+                    async with self.forwarding:
+                        await self.fill_gap(upto_seq=last_seq)
             except Exception:
                 logger.warning("Catch-up of job %s failed; trying again", self.job_id, exc_info=True)
                 continue
-            if last_seq > self.sent_seq:
-                async with self.forwarding:
-                    await self.fill_gap(upto_seq=last_seq)
             if finished and last_seq <= self.sent_seq:
                 return  # everything the job will ever write has been forwarded
 
