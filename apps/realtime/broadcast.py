@@ -7,7 +7,9 @@ thread with one sender task: callers put batches on its queue and go on (a chart
 wait two Redis round trips per event), and the sender sends them one after another, so messages
 leave in the order they were submitted. A forked child (Celery prefork) starts its own loop.
 
-`flush()` waits until everything submitted has been sent; it runs when the process exits (atexit,
+With `INTELLI_BROADCAST_WAIT` (the test settings) each call waits for its send, as before the
+queue existed: a test's sends never overlap its event loop's teardown. `flush()` waits until
+everything submitted has been sent; it runs when the process exits (atexit,
 and Celery's worker_process_shutdown for pool children, which leave through `os._exit`).
 
 The channel layer is at-most-once: a failed or dropped send is logged, never raised, because the
@@ -25,6 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from apps.ops.metrics import count_events_sent
 
@@ -113,6 +116,8 @@ def group_send_many(messages: Iterable[tuple[str, dict[str, Any]]]) -> None:
     batch = list(messages)
     if batch:
         _get_sender().submit(batch)
+        if getattr(settings, "INTELLI_BROADCAST_WAIT", False):
+            flush(SEND_TIMEOUT_S)
 
 
 def flush(timeout: float = FLUSH_TIMEOUT_S) -> bool:

@@ -13,6 +13,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="intelli-media-")))
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1000/min"}}  # noqa: F405
+# The test process waits for each broadcast (apps/realtime/broadcast.py): a send still in flight on
+# the sender's loop while a test's event loop tears down its channel-layer receive hung that teardown.
+INTELLI_BROADCAST_WAIT = True
 
 # Worker and daphne subprocesses started by end-to-end tests must see the same test database, so
 # SQLite's test database is a file, not memory. Its name carries the test session's process id so
