@@ -389,14 +389,6 @@ def item_checkpoint(*, item: ImageTask, progress: int, stage: str) -> bool:
     return False
 
 
-def item_cancel_requested(*, item: ImageTask) -> bool:
-    """Whether the item's job was cancelled (a Redis key, not a query)."""
-    try:
-        return bool(get_redis().exists(_cancel_flag(item.job)))
-    except Exception:
-        return False  # the final conditional update still refuses a cancelled item
-
-
 def item_succeed(
     *, item: ImageTask, claim_id: str, outputs: dict[str, bytes], timings: dict[str, Any]
 ) -> bool:

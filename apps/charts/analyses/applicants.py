@@ -162,18 +162,22 @@ def subtitle_years(meta: dict[str, Any], language: str, key: str, **values: Any)
     return label(key, language, years=year_range(meta["first_year"], meta["last_year"]), **values)
 
 
-class ApplicantYearHeatmap(_RecordsOverTime):
-    key = "applicant_year_heatmap"
-    title = label("analysis.applicant_year_heatmap.title", "en")
-    description = label("analysis.applicant_year_heatmap.description", "en")
-    params_model = HeatmapParams
+class _TopApplicantYears(_RecordsOverTime):
+    """The top applicants' documents in each year of the window (a heatmap, or small multiples)."""
 
     def compute(self, data: CanonicalData, params: Params) -> ChartData:
-        assert isinstance(params, HeatmapParams)
+        assert isinstance(params, HeatmapParams | SmallMultiplesParams)
         window, pairs = self.pairs(data, params)
         table = applicant_years(window, pairs, params.top_n)
         meta = {**window_meta(self, data, window), **ranking_keys(table.ranking, params.top_n)}
         return ChartData(columns=["applicant", "year", "count"], rows=table.rows, meta=meta)
+
+
+class ApplicantYearHeatmap(_TopApplicantYears):
+    key = "applicant_year_heatmap"
+    title = label("analysis.applicant_year_heatmap.title", "en")
+    description = label("analysis.applicant_year_heatmap.description", "en")
+    params_model = HeatmapParams
 
     def render(self, chart: ChartData, style: Style) -> Figure:
         from apps.charts import heatmaps
@@ -248,18 +252,11 @@ class ApplicantYearHeatmap(_RecordsOverTime):
         return frame.fig
 
 
-class TopApplicantsOverTime(_RecordsOverTime):
+class TopApplicantsOverTime(_TopApplicantYears):
     key = "top_applicants_over_time"
     title = label("analysis.top_applicants_over_time.title", "en")
     description = label("analysis.top_applicants_over_time.description", "en")
     params_model = SmallMultiplesParams
-
-    def compute(self, data: CanonicalData, params: Params) -> ChartData:
-        assert isinstance(params, SmallMultiplesParams)
-        window, pairs = self.pairs(data, params)
-        table = applicant_years(window, pairs, params.top_n)
-        meta = {**window_meta(self, data, window), **ranking_keys(table.ranking, params.top_n)}
-        return ChartData(columns=["applicant", "year", "count"], rows=table.rows, meta=meta)
 
     def render(self, chart: ChartData, style: Style) -> Figure:
         from matplotlib.ticker import MaxNLocator

@@ -11,7 +11,6 @@ from django.db import close_old_connections, connection
 from apps.core.exceptions import ApplicationError
 from apps.jobs.models import ImageTask, ItemStatus, Job, JobEvent, JobStatus
 from apps.jobs.services import (
-    item_cancel_requested,
     item_checkpoint,
     item_claim,
     item_fail,
@@ -268,11 +267,9 @@ class TestCancel:
     def test_running_items_see_the_cancel_at_their_checkpoint(self, django_capture_on_commit_callbacks):
         job = job_with_items(1)
         item = claim(job.items.get())
-        assert not item_cancel_requested(item=item)
         assert not item_checkpoint(item=item, progress=20, stage="computing")
         with django_capture_on_commit_callbacks(execute=True):
             job_cancel(job=job)
-        assert item_cancel_requested(item=item)
         assert item_checkpoint(item=item, progress=50, stage="rendering")
 
     def test_cancelling_a_finished_job_is_refused(self):
@@ -316,7 +313,7 @@ class TestRetry:
         # Each retried item waits for a new message: the old ones (possibly revoked) cannot run it.
         bad.refresh_from_db()
         assert bad.claim_id not in ("t1", "") and claim(bad, "t1") is None
-        assert not item_cancel_requested(item=later)
+        assert not item_checkpoint(item=later, progress=20, stage="computing")
 
     def test_retry_never_touches_successful_or_running_items(self):
         job = job_with_items(2)
