@@ -209,7 +209,7 @@ def main() -> None:
             runs = " ".join(f"{r['wall_s']:.2f}" for r in results)
             print(
                 f"{name:<16}{results[0]['size_mb']:>7.1f}MB{results[0]['records']:>10,}{wall:>13.2f} s"
-                f"{runs:>20}{cpu:>12.2f} s{peak:>7.0f} MB  <= {target:.1f} s, <= {RSS_TARGET_MB} MB: "
+                f"  {runs:>18}{cpu:>12.2f} s{peak:>7.0f} MB  <= {target:.1f} s, <= {RSS_TARGET_MB} MB: "
                 f"{'ok' if ok else 'MISSED'}  (RSS before the task {results[0]['rss_before_mb']:.0f} MB)"
             )
         print(f"load average after: {os.getloadavg()[0]:.1f}")

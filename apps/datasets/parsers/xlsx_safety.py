@@ -9,11 +9,14 @@ that inflate to gigabytes) it would happily exhaust the worker's memory and time
   workbook, which Office wraps in a CFB holding an ``EncryptedPackage`` stream) are told apart by
   the stream names in their directory, and refused with what to do about each.
 - Zips are judged from their central directory, without inflating anything: member count, total
-  declared size and compression ratio. The declared sizes can be trusted because ``zipfile``
-  never returns more than a member's declared size (a member that inflates further fails its CRC
-  check), so checking the directory bounds everything openpyxl can later read.
-- Then every member's CRC is verified (streamed, bounded by the checks above), so a damaged file
-  gets one clear message instead of a failure halfway through a sheet.
+  declared size and compression ratio.
+- Then every member is inflated once, streamed and never past its declared size plus one byte,
+  and must give exactly its declared size and CRC and end its deflate stream there. So the
+  declared sizes, already checked, bound what any reader can get out of the file — calamine's
+  Rust zip reader as well as ``zipfile`` (which by itself only stops at the declared size) — and a
+  damaged file gets one clear message instead of a failure halfway through a sheet. Inflating is
+  done with ISA-L (``isal``), about three times faster than zlib here: 0.08 s instead of 0.22 s
+  for the 100 MB of XML in a 100,000-row export.
 - Only then is the workbook opened, in read-only mode, and any error openpyxl still raises is
   turned into the same human message. XML entity tricks are handled below us: the expat bundled
   with Python >= 3.11 refuses entity amplification and never fetches external entities.
@@ -35,6 +38,7 @@ from xml.etree.ElementTree import ParseError as XMLParseError
 
 import openpyxl
 from django.conf import settings
+from isal import isal_zlib
 from openpyxl.workbook.workbook import Workbook
 
 from . import sources
@@ -193,12 +197,58 @@ def check_zip(data: Source, *, filename: str = "") -> None:
             members = archive.infolist()
             _check_members(members, subject=subject)
             _check_is_workbook({member.filename for member in members}, subject=subject)
-            broken = archive.testzip()  # streams every member through its CRC check
+            intact = all(_member_intact(archive, member) for member in members)
     # RuntimeError: a member encrypted with a zip password; NotImplementedError: an exotic compression.
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        isal_zlib.error,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+        struct.error,
+    ) as exc:
         raise _damaged(subject) from exc
-    if broken is not None:
+    if not intact:
         raise _damaged(subject)
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra field's lengths
+_LOCAL_HEADER_SIGNATURE = b"PK\x03\x04"
+_INFLATE_CHUNK = 1 * MIB
+_RAW_DEFLATE = -15  # window bits: a deflate stream with no zlib header, as zips store it
+
+
+def _member_intact(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """Whether a member inflates to exactly its declared size and CRC, its deflate stream ending there."""
+    if member.compress_type != zipfile.ZIP_DEFLATED or member.flag_bits & 0x1:
+        # Stored, exotic or password-protected members: zipfile reads them (bounded by the declared
+        # size) and checks their CRC, or raises for what it cannot read.
+        with archive.open(member) as stream:
+            while stream.read(_INFLATE_CHUNK):
+                pass
+        return True
+    raw = archive.fp
+    raw.seek(member.header_offset)
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(raw.read(_LOCAL_HEADER.size))
+    if signature != _LOCAL_HEADER_SIGNATURE:
+        return False
+    raw.seek(name_length + extra_length, io.SEEK_CUR)
+    inflater = isal_zlib.decompressobj(_RAW_DEFLATE)
+    left_in, size, crc = member.compress_size, 0, 0
+    while left_in and not inflater.eof:
+        chunk = raw.read(min(_INFLATE_CHUNK, left_in))
+        if not chunk:
+            return False  # the file ends inside the member
+        left_in -= len(chunk)
+        while chunk and not inflater.eof:
+            out = inflater.decompress(chunk, member.file_size + 1 - size)
+            size, crc = size + len(out), isal_zlib.crc32(out, crc)
+            if size > member.file_size:
+                return False
+            chunk = inflater.unconsumed_tail
+    return inflater.eof and size == member.file_size and crc == member.CRC
 
 
 def _check_members(members: list[zipfile.ZipInfo], *, subject: str) -> None:

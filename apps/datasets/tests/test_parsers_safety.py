@@ -7,6 +7,7 @@ import io
 import random
 import struct
 import zipfile
+import zlib
 
 import pytest
 
@@ -41,6 +42,7 @@ def no_inflating(monkeypatch):
 
     monkeypatch.setattr(zipfile.ZipExtFile, "read", refuse)
     monkeypatch.setattr(zipfile.ZipExtFile, "read1", refuse)
+    monkeypatch.setattr(safety, "_member_intact", refuse)
 
 
 # --- Not a workbook at all ------------------------------------------------------------------------
@@ -193,6 +195,35 @@ def test_member_inflating_past_its_declared_size():
     struct.pack_into("<I", data, entry + 24, 1000)  # uncompressed size
 
     assert refusal(bytes(data)).code == "damaged"
+
+
+def test_member_whose_declared_crc_covers_only_its_declared_size():
+    # zipfile alone stops at the declared size and checks the CRC of what it read: a directory
+    # declaring 1,000 bytes with those bytes' CRC would pass it, while calamine inflates the whole
+    # stream. The member must end where it says it does.
+    content = bytes(10 * fx.MIB)
+    data = bytearray(fx.build_zip({**fx.WORKBOOK_SKELETON, "xl/worksheets/sheet1.xml": content}))
+    entry = data.rfind(ZIP_CENTRAL_HEADER)
+    struct.pack_into("<I", data, entry + 16, zlib.crc32(content[:1000]))  # CRC-32
+    struct.pack_into("<I", data, entry + 24, 1000)  # uncompressed size
+
+    with pytest.raises(ParseError) as caught:
+        safety.check_zip(bytes(data))
+
+    assert caught.value.code == "damaged"
+
+
+def test_member_ending_before_its_declared_size():
+    content = b"<row/>" * 20_000
+    data = bytearray(fx.build_zip({**fx.WORKBOOK_SKELETON, "xl/worksheets/sheet1.xml": content}))
+    entry = data.rfind(ZIP_CENTRAL_HEADER)
+    struct.pack_into("<I", data, entry + 24, len(content) + 10)  # uncompressed size
+
+    with pytest.raises(ParseError) as caught:
+        safety.check_zip(bytes(data))
+
+    assert caught.value.code == "damaged"
+    safety.check_zip(fx.build_zip({**fx.WORKBOOK_SKELETON, "xl/worksheets/sheet1.xml": content}))
 
 
 def test_zip_bomb_is_refused_from_the_directory_alone(zip_bomb, no_inflating):
