@@ -30,8 +30,10 @@ def _clean_redis():
 def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     from apps.datasets.canonical import canonical_load
+    from apps.jobs.services import clear_job_cache
 
     canonical_load.cache_clear()
+    clear_job_cache()  # a rolled-back database reuses job ids
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import logging
 import time
 
 from celery import signals
-from django.db import connection
+from django.db import close_old_connections, connection
 
 logger = logging.getLogger("intelli.tasks")
 
@@ -39,8 +39,16 @@ def _warm_chart_workers(sender=None, **kwargs) -> None:
     logger.info("Chart rendering warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
 
 
+def _close_old_connections(task) -> None:
+    """As Django does between two requests (see CELERY_DB_REUSE_MAX in config.celery); not for a task
+    applied in-process, which runs inside its caller's connection and transaction."""
+    if task is not None and not getattr(task.request, "is_eager", False):
+        close_old_connections()
+
+
 @signals.task_prerun.connect
 def _task_started(task_id=None, task=None, **kwargs) -> None:
+    _close_old_connections(task)
     counter = _StatementCounter()
     connection.execute_wrappers.append(counter)
     _task_stats[task_id] = {"counter": counter, "started": time.perf_counter()}
@@ -48,6 +56,7 @@ def _task_started(task_id=None, task=None, **kwargs) -> None:
 
 @signals.task_postrun.connect
 def _task_finished(task_id=None, task=None, args=None, state=None, **kwargs) -> None:
+    _close_old_connections(task)
     stats = _task_stats.pop(task_id, None)
     if stats is None:
         return

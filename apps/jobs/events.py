@@ -34,6 +34,7 @@ from .models import ImageTask, Job, JobEvent
 logger = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 1
+INSERT_BATCH = 500  # events per INSERT statement
 
 
 class EventType(StrEnum):
@@ -157,14 +158,20 @@ def emit_events(
         last_seq = allocate_seqs(job.pk, len(events))
     first = last_seq - len(events) + 1
     trace = current_trace_id() or ""
-    rows = JobEvent.objects.bulk_create(
-        [
-            JobEvent(
-                job_id=job.pk, item_id=e.item_id, seq=first + i, type=str(e.type), data=e.data, trace_id=trace
-            )
-            for i, e in enumerate(events)
-        ]
-    )
+    now = timezone.now()
+    rows = [
+        JobEvent(
+            job_id=job.pk,
+            item_id=e.item_id,
+            seq=first + i,
+            type=str(e.type),
+            data=e.data,
+            trace_id=trace,
+            created_at=now,
+        )
+        for i, e in enumerate(events)
+    ]
+    _insert_events(rows)
     # One channel-layer message for the batch: a group send costs a few Redis round trips per call.
     messages = [(job_group(job.pk), {"type": "job.events", "events": [event_envelope(row) for row in rows]})]
     if summary is not None:
@@ -179,6 +186,33 @@ def emit_events(
         messages.append((user_jobs_group(job.owner_id), {"type": "jobs.event", "event": update}))
     transaction.on_commit(lambda: group_send_many(messages))
     return rows
+
+
+def _insert_events(rows: Sequence[JobEvent]) -> None:
+    """One INSERT of the rows (their ids are not read back): a few times cheaper than bulk_create,
+    on a path every chart takes twice."""
+    ops = connection.ops
+    columns = ("job_id", "item_id", "seq", "type", "data", "trace_id", "created_at")
+    insert = (
+        f"INSERT INTO {ops.quote_name(JobEvent._meta.db_table)} "  # noqa: S608
+        f"({', '.join(ops.quote_name(c) for c in columns)}) VALUES "
+    )
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_BATCH):  # under every database's bound-parameter cap
+            batch = rows[start : start + INSERT_BATCH]
+            params: list[Any] = []
+            for row in batch:
+                params += [
+                    row.job_id,
+                    row.item_id,
+                    row.seq,
+                    row.type,
+                    ops.adapt_json_value(row.data, None),
+                    row.trace_id,
+                    ops.adapt_datetimefield_value(row.created_at),
+                ]
+            cursor.execute(insert + ", ".join([placeholders] * len(batch)), params)
 
 
 def transient_throttle(

@@ -158,7 +158,11 @@ async def _layer_round_trip(timeout: float) -> bool:
         message = await asyncio.wait_for(layer.receive(channel), timeout=timeout)
         return message.get("nonce") == nonce
     finally:
+        # Close what the round trip opened: the core layer's pools; the pub/sub layer's flush drops
+        # its subscriptions and connection (the core layer's flush would delete every message).
         close = getattr(layer, "close_pools", None)
+        if close is None and "pubsub" in type(layer).__module__:
+            close = layer.flush
         if close is not None:
             await close()
 

@@ -8,6 +8,7 @@ django-environ. Django's own variables carry the `DJANGO_` prefix; services are 
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.queues import QUEUE_PROFILES, Queue
 
@@ -96,9 +97,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Persistent connections, SQLite's too: a worker that reconnected for each chart paid ~0.7 ms of
+# connecting and PRAGMAs every time (bench/orchestration.py).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth --------------------------------------------------------------------------------------
@@ -255,9 +257,28 @@ CHANNEL_LAYER_SOCKET_TIMEOUT_S = 15
 INTELLI_WS_MESSAGES_PER_SECOND = env.float("INTELLI_WS_MESSAGES_PER_SECOND", default=5.0)
 INTELLI_WS_MESSAGE_BURST = env.int("INTELLI_WS_MESSAGE_BURST", default=30)
 
+# Which channels_redis layer: "pubsub" (the default) sends a group message as one Redis PUBLISH,
+# received once by each ASGI process, which hands it to its own sockets; "core" (the original
+# layer) keeps a list per socket and writes every group message into each. Measured on the 2-core
+# VM (bench/orchestration.py, bench/ws_fanout.py): a group send costs a worker 0.10 ms of CPU on
+# pub/sub against 0.47 ms, and 500 sockets watching a job cost daphne one Redis read per event
+# instead of 500. What pub/sub gives up — messages kept while nobody listens, and a per-socket
+# capacity — Intelli does not rely on: a browser resumes from the persisted event log, and a
+# socket catches up from it after a quiet spell (INTELLI_WS_CATCH_UP_S). channels_redis still calls
+# the pub/sub layer beta; CHANNEL_LAYER_BACKEND=core switches back.
+CHANNEL_LAYER_BACKENDS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
+CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="pubsub")
+if CHANNEL_LAYER_BACKEND not in CHANNEL_LAYER_BACKENDS:
+    choices = ", ".join(CHANNEL_LAYER_BACKENDS)
+    raise ImproperlyConfigured(
+        f"CHANNEL_LAYER_BACKEND must be one of {choices}, not {CHANNEL_LAYER_BACKEND!r}."
+    )
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER_BACKEND],
         "CONFIG": {
             "hosts": [
                 {
@@ -268,13 +289,13 @@ CHANNEL_LAYERS = {
                     "retry_on_timeout": True,
                 }
             ],
-            # Messages a slow socket may have queued before the layer drops more (default 100).
-            # Dropped events are not lost: browsers resume from the persisted event log.
-            "capacity": 1500,
-            "expiry": 60,
         },
     },
 }
+if CHANNEL_LAYER_BACKEND == "core":
+    # Messages a slow socket may have queued before the layer drops more (default 100).
+    # Dropped events are not lost: browsers resume from the persisted event log.
+    CHANNEL_LAYERS["default"]["CONFIG"].update(capacity=1500, expiry=60)
 
 # --- Intelli -----------------------------------------------------------------------------------
 # Progress events are transient and coalesced: at most this many per second per job.

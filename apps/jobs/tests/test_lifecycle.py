@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.core.files.storage import default_storage
 from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.core.exceptions import ApplicationError
 from apps.jobs.models import ImageTask, ItemStatus, Job, JobEvent, JobStatus
@@ -116,6 +117,37 @@ class TestClaim:
         item.refresh_from_db()
         assert item.status == ItemStatus.FAILED
         assert "stopped 2 times" in item.error
+
+    def test_a_claim_sees_what_changed_since_the_jobs_last_chart(self):
+        # A chart process keeps the job and its dataset between charts; what may change must not be
+        # served from there: the aliases, the dataset's bundle, the job's status.
+        job = job_with_items(3)
+        first, second, third = job.items.order_by("position")
+        assert claim(first, "t0").job.dataset.applicant_aliases == {}
+
+        job.dataset.applicant_aliases = {"ACME CORP": "Acme"}
+        job.dataset.save(update_fields=["applicant_aliases"])
+        Job.objects.filter(pk=job.pk).update(status=JobStatus.PENDING)
+        claimed = claim(second, "t1")
+
+        assert claimed.job.dataset.applicant_aliases == {"ACME CORP": "Acme"}
+        assert claimed.job.status == JobStatus.RUNNING  # read again: PENDING, so it was started again
+
+        with CaptureQueriesContext(connection) as queries:
+            assert claim(third, "t2").job is claimed.job
+        statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+        assert len(statements) == 4  # the claim, the check, the event numbers, the events
+
+    def test_a_job_whose_id_was_reused_is_read_afresh(self):
+        job = job_with_items(2)
+        first, second = job.items.order_by("position")
+        cached = claim(first).job
+        # A rebuilt database hands the id to another job: the creation time tells them apart.
+        Job.objects.filter(pk=job.pk).update(created_at=job.created_at.replace(year=2001), title="Another")
+
+        claimed = claim(second, "t1")
+
+        assert claimed.job is not cached and claimed.job.title == "Another"
 
 
 @pytest.mark.django_db
