@@ -217,9 +217,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = Queue.INGESTION_IO.value
 CELERY_TASK_CREATE_MISSING_QUEUES = False
 CELERY_TASK_TRACK_STARTED = True
-# Task events let Flower (and `celery events`) follow every task.
-CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
+# Task events let Flower (and `celery events`) follow every task. They are not free: a chart's
+# task events added ~5 ms end to end on the 2-core VM (bench/orchestration.py), so `make run`
+# (config.settings.dev) leaves them off; CELERY_TASK_EVENTS=true|false decides either way.
+CELERY_WORKER_SEND_TASK_EVENTS = env.bool("CELERY_TASK_EVENTS", default=True)
+CELERY_TASK_SEND_SENT_EVENT = CELERY_WORKER_SEND_TASK_EVENTS
 # Recycle worker processes so leaks (matplotlib, fonts, caches) cannot grow without bound.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=200)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD_KB", default=1_000_000)

@@ -7,7 +7,11 @@ reach a browser. Without DJANGO_SECRET_KEY a random key is generated once and ke
 import secrets
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR
+from .base import VAR_DIR, env
+
+# Nobody runs Flower on a laptop by default: no task events (~5 ms a chart end to end; see base).
+CELERY_WORKER_SEND_TASK_EVENTS = env.bool("CELERY_TASK_EVENTS", default=False)
+CELERY_TASK_SEND_SENT_EVENT = CELERY_WORKER_SEND_TASK_EVENTS
 
 if not SECRET_KEY:  # noqa: F405
     _key_file = VAR_DIR / "secret_key"
