@@ -22,6 +22,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -69,6 +70,10 @@ class MessageBudget:
         return True
 
 
+# What the channel layer brings a socket: events to forward, one message per transaction.
+EVENT_MESSAGE_TYPES = frozenset({"job.events", "job.event", "jobs.event"})
+
+
 class BaseConsumer(AsyncJsonWebsocketConsumer):
     job_id: int | None = None
 
@@ -77,6 +82,20 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         self.budget = MessageBudget(
             rate=settings.INTELLI_WS_MESSAGES_PER_SECOND, burst=settings.INTELLI_WS_MESSAGE_BURST
         )
+
+    async def dispatch(self, message):
+        """Channels' dispatch, without its stop on the database thread before every event.
+
+        Channels closes stale database connections before each message it hands a consumer, on
+        the process's one database thread: with 500 sockets watching a job that was a queue of
+        500 thread hops per event (bench/ws_fanout.py). Forwarding an event reads no database, and
+        what does (filling a gap) goes through `database_sync_to_async`, which closes stale
+        connections around each call itself. Other messages (connect, frames, disconnect) keep it.
+        """
+        if message.get("type") in EVENT_MESSAGE_TYPES:
+            await getattr(self, get_handler_name(message))(message)
+            return
+        await super().dispatch(message)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if not self.budget.take():
@@ -149,6 +168,47 @@ def resume_point(scope: dict[str, Any]) -> int | None:
     return None
 
 
+class SharedSnapshots:
+    """Sockets opening the same job at once share one read of its snapshot.
+
+    A job's snapshot is the same for every viewer and stamped with the sequence number it reflects,
+    so one read can serve the sockets that open within INTELLI_WS_SNAPSHOT_SHARE_S of it: 500
+    browsers opening a job read it a handful of times instead of queueing 500 reads (~10 ms each)
+    on the process's one database thread. A socket handed a snapshot read before it joined the
+    job's group may have missed events logged in between; it sends them from the log right after
+    (`JobConsumer.connect`), and any later gap is filled as usual.
+    """
+
+    def __init__(self) -> None:
+        # (event loop, job id) -> (when the read started, the read)
+        self._reads: dict[tuple[asyncio.AbstractEventLoop, int], tuple[float, asyncio.Task]] = {}
+
+    async def get(self, job_id: int) -> tuple[dict[str, Any], bool]:
+        """The job's snapshot, and whether it was read for this call (read after the caller joined)."""
+        share_s = settings.INTELLI_WS_SNAPSHOT_SHARE_S
+        if share_s <= 0:
+            return await database_sync_to_async(job_snapshot)(job_id=job_id), True
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for key, (started, _read) in list(self._reads.items()):
+            if key[0] is not loop or now - started >= share_s:
+                del self._reads[key]
+        shared = self._reads.get((loop, job_id))
+        if shared is not None:
+            return await asyncio.shield(shared[1]), False
+        read = loop.create_task(database_sync_to_async(job_snapshot)(job_id=job_id))
+        self._reads[(loop, job_id)] = (now, read)
+        try:
+            # Shielded: a socket closing while the read runs must not cancel it for the others.
+            return await asyncio.shield(read), True
+        except Exception:
+            self._reads.pop((loop, job_id), None)
+            raise
+
+
+shared_snapshots = SharedSnapshots()
+
+
 class JobConsumer(BaseConsumer):
     async def connect(self):
         user = self.user()
@@ -169,12 +229,16 @@ class JobConsumer(BaseConsumer):
         # filtered by sequence number, so none falls between the two.
         await self.channel_layer.group_add(job_group(job_id), self.channel_name)
         await self.accept()
-        await self.send_snapshot()
+        snapshot, read_after_joining = await shared_snapshots.get(job_id)
+        self.sent_seq = snapshot["seq"]
+        await self.send_json(snapshot)
         # A browser coming back after a drop says where it stopped in the URL: the missed events are
         # replayed here, before this consumer handles any live one, so they arrive in order.
         after_seq = resume_point(self.scope)
         if after_seq is not None:
             await self.resume(after_seq)
+        if not read_after_joining:
+            await self.catch_up_now()  # what was logged between the shared read and the join
         self.catching_up = asyncio.create_task(self.catch_up())
 
     async def disconnect(self, code):
@@ -194,15 +258,20 @@ class JobConsumer(BaseConsumer):
             if time.monotonic() - self.last_forwarded < interval:
                 continue
             try:
-                last_seq, finished = await database_sync_to_async(job_event_mark)(job_id=self.job_id)
-                if last_seq > self.sent_seq:
-                    async with self.forwarding:
-                        await self.fill_gap(upto_seq=last_seq)
+                last_seq, finished = await self.catch_up_now()
             except Exception:
                 logger.warning("Catch-up of job %s failed; trying again", self.job_id, exc_info=True)
                 continue
             if finished and last_seq <= self.sent_seq:
                 return  # everything the job will ever write has been forwarded
+
+    async def catch_up_now(self) -> tuple[int, bool]:
+        """Send what the log holds past this socket's last event; (the job's last seq, finished)."""
+        last_seq, finished = await database_sync_to_async(job_event_mark)(job_id=self.job_id)
+        if last_seq > self.sent_seq:
+            async with self.forwarding:
+                await self.fill_gap(upto_seq=last_seq)
+        return last_seq, finished
 
     async def send_snapshot(self, *, replay_truncated: bool = False) -> None:
         snapshot = await database_sync_to_async(job_snapshot)(

@@ -308,6 +308,10 @@ INTELLI_MAX_REPLAY_EVENTS = 2000
 # A job socket that has forwarded nothing for this long, on a job still running, reads the job's
 # last sequence number and sends what the channel layer dropped (e.g. a lost `job.finished`).
 INTELLI_WS_CATCH_UP_S = env.float("INTELLI_WS_CATCH_UP_S", default=5.0)
+# Sockets of one ASGI process opening the same job within this many seconds share one snapshot
+# read (500 browsers opening a job read it a handful of times, not 500); a socket given a shared
+# snapshot then sends the events logged since it was read. 0 reads one per socket.
+INTELLI_WS_SNAPSHOT_SHARE_S = env.float("INTELLI_WS_SNAPSHOT_SHARE_S", default=1.0)
 # How many times an item may be started (worker crashes, redeliveries) before it is failed.
 INTELLI_MAX_ITEM_ATTEMPTS = 3
 

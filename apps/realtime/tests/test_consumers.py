@@ -167,6 +167,43 @@ async def test_a_finished_jobs_socket_stops_checking(settings):
     await socket.disconnect()
 
 
+async def test_sockets_opening_a_job_at_once_share_one_snapshot_read(settings, monkeypatch):
+    settings.INTELLI_WS_SNAPSHOT_SHARE_S = 30
+    from apps.realtime import consumers
+
+    reads = []
+    real = consumers.job_snapshot
+    monkeypatch.setattr(consumers, "job_snapshot", lambda **kw: reads.append(kw) or real(**kw))
+    job = await make_job()
+
+    sockets = [socket for socket, _ in [await connect(f"/ws/jobs/{job.pk}/", job.owner) for _ in range(5)]]
+    snapshots = [await socket.receive_json_from(TIMEOUT) for socket in sockets]
+
+    assert len(reads) == 1
+    assert {(s["type"], s["seq"]) for s in snapshots} == {("job.snapshot", 1)}
+    for socket in sockets:
+        await socket.disconnect()
+
+
+async def test_a_shared_snapshot_is_followed_by_what_was_logged_since_it_was_read(settings):
+    settings.INTELLI_WS_SNAPSHOT_SHARE_S = 30
+    settings.INTELLI_WS_CATCH_UP_S = 30  # not the quiet-interval catch-up: the join's own
+    job = await make_job()
+    first, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    assert (await first.receive_json_from(TIMEOUT))["seq"] == 1
+    await add_events(job, 2)  # seq 2, 3: logged after the read, never broadcast
+
+    second, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+
+    snapshot = await second.receive_json_from(TIMEOUT)
+    assert (snapshot["type"], snapshot["seq"]) == ("job.snapshot", 1)  # the shared read
+    missed = [await second.receive_json_from(TIMEOUT) for _ in range(2)]
+    assert [e["seq"] for e in missed] == [2, 3]
+    assert await second.receive_nothing(0.3)
+    for socket in (first, second):
+        await socket.disconnect()
+
+
 async def test_transient_progress_events_pass_through():
     job = await make_job()
     socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
