@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -65,22 +66,31 @@ def bench_stack(*, users: tuple[str, ...] = ("bench",)) -> Iterator[LiveStack]:
     def manage(*command: str) -> None:
         subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, check=True)
 
-    manage("migrate", "--noinput", "-v0")
-    create = "; ".join(f"User.objects.create_user({name!r}, password={PASSWORD!r})" for name in users)
-    manage(
-        "shell",
-        "-v0",
-        "-c",
-        f"from django.contrib.auth import get_user_model; User = get_user_model(); {create}",
-    )
     stack = LiveStack(env=env, log_dir=work / "logs")
+    finished = False
     try:
+        manage("migrate", "--noinput", "-v0")
+        manage("flush", "--noinput", "-v0")  # a DATABASE_URL given may hold an earlier run's rows
+        create = "; ".join(f"User.objects.create_user({name!r}, password={PASSWORD!r})" for name in users)
+        manage(
+            "shell",
+            "-v0",
+            "-c",
+            f"from django.contrib.auth import get_user_model; User = get_user_model(); {create}",
+        )
         stack.start()
         yield stack
+    except BaseException:
+        print(f"the stack's logs are kept in {work / 'logs'}", file=sys.stderr)
+        raise
+    else:
+        finished = True
     finally:
         stack.stop()
         if redis_process is not None:
             stop_redis(redis_process)
+    if finished:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def signed_in(stack: LiveStack, username: str = "bench") -> requests.Session:

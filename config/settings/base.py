@@ -312,6 +312,9 @@ INTELLI_WS_CATCH_UP_S = env.float("INTELLI_WS_CATCH_UP_S", default=5.0)
 # read (500 browsers opening a job read it a handful of times, not 500); a socket given a shared
 # snapshot then sends the events logged since it was read. 0 reads one per socket.
 INTELLI_WS_SNAPSHOT_SHARE_S = env.float("INTELLI_WS_SNAPSHOT_SHARE_S", default=1.0)
+# A chart checks for a cancel (and sends a progress hint) between its stages once it has been
+# drawing this long; quicker charts skip the Redis round trips (bench/orchestration.py).
+INTELLI_CHECKPOINT_AFTER_MS = env.int("INTELLI_CHECKPOINT_AFTER_MS", default=100)
 # How many times an item may be started (worker crashes, redeliveries) before it is failed.
 INTELLI_MAX_ITEM_ATTEMPTS = 3
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.charts import services
 from apps.charts.analyses import CLASSIC_EIGHT
 from apps.charts.services import item_render
 from apps.datasets.services import dataset_create, dataset_ingest
 from apps.datasets.tests.fixtures import build_filters_xlsx
 from apps.jobs.models import ImageTask, ItemStatus, JobStatus
-from apps.jobs.services import job_create
+from apps.jobs.services import job_cancel, job_create
 
 pytestmark = pytest.mark.django_db
 
@@ -114,9 +116,32 @@ def test_time_limit_fails_the_item_with_the_limit(make_job, monkeypatch):
     assert item.status == ItemStatus.FAILED and "took longer than 120 s" in item.error
 
 
-def test_a_cancelled_item_stops_at_its_checkpoint(make_job, monkeypatch):
+def test_a_cancelled_item_stops_at_its_checkpoint(make_job, monkeypatch, settings):
+    settings.INTELLI_CHECKPOINT_AFTER_MS = 0
     job = make_job({"key": "publication_trend"})
     monkeypatch.setattr("apps.charts.services.item_checkpoint", lambda **kwargs: True)
     item = job.items.get()
     assert not item_render(item_id=item.pk, claim_id=item.claim_id, worker="w@h")
     assert ImageTask.objects.get(pk=item.pk).png == ""
+
+
+def test_a_quick_chart_skips_its_checkpoints_and_a_cancel_still_wins(make_job, monkeypatch, settings):
+    settings.INTELLI_CHECKPOINT_AFTER_MS = 600_000  # every chart is a quick one
+    asked = []
+    monkeypatch.setattr("apps.charts.services.item_checkpoint", lambda **kwargs: asked.append(kwargs))
+    job = make_job({"key": "publication_trend"})
+    real_render = services.render_chart
+
+    def cancelled_while_rendering(*args, **kwargs):
+        job_cancel(job=job)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr("apps.charts.services.render_chart", cancelled_while_rendering)
+    item = job.items.get()
+
+    assert not item_render(item_id=item.pk, claim_id=item.claim_id, worker="w@h")
+
+    assert asked == []
+    item.refresh_from_db()
+    assert item.status == ItemStatus.CANCELLED and item.png == ""
+    assert not default_storage.exists(f"jobs/{job.pk}/items/{item.pk}/publication_trend.png")
