@@ -1,6 +1,6 @@
 """Worker-side hooks: warm chart workers before they fork, and log each task's cost.
 
-Every task logs one line with its duration and SQL statement count — what an operator needs to
+Every task logs one line with its duration, SQL statement count and CPU time — what an operator needs to
 spot a slow or chatty task, and what `bench/job_latency.py` reads to report statements per chart.
 """
 
@@ -51,7 +51,7 @@ def _task_started(task_id=None, task=None, **kwargs) -> None:
     _close_old_connections(task)
     counter = _StatementCounter()
     connection.execute_wrappers.append(counter)
-    _task_stats[task_id] = {"counter": counter, "started": time.perf_counter()}
+    _task_stats[task_id] = {"counter": counter, "started": time.perf_counter(), "cpu": time.process_time()}
 
 
 @signals.task_postrun.connect
@@ -64,13 +64,14 @@ def _task_finished(task_id=None, task=None, args=None, state=None, **kwargs) -> 
     if counter in connection.execute_wrappers:
         connection.execute_wrappers.remove(counter)
     logger.info(
-        "task %s[%s] args=%s state=%s duration_ms=%.1f sql=%d",
+        "task %s[%s] args=%s state=%s duration_ms=%.1f sql=%d cpu_ms=%.1f",
         task.name if task else "?",
         task_id,
         list(args or ()),
         state,
         (time.perf_counter() - stats["started"]) * 1000,
         counter.count,
+        (time.process_time() - stats["cpu"]) * 1000,  # every thread of the process: its sends too
     )
 
 

@@ -63,7 +63,10 @@ def test_every_chart_renders_within_the_statement_budget(make_job):
     assert chart["rows"][0][:2] == [1, "UNIV TSINGHUA"] or "UNIV TSINGHUA" in chart["rows"][0]
     assert item.png.read().startswith(b"\x89PNG") and b"<svg" in item.svg.read()
     assert item.data_csv.read().decode().splitlines()[0]
-    assert set(item.timings) >= {"load_ms", "compute_ms", "render_ms"}
+    assert set(item.timings) >= {"load_ms", "compute_ms", "render_ms", "cpu_ms"}
+    assert (
+        0 < item.timings["cpu_ms"] <= sum(item.timings[k] for k in ("load_ms", "compute_ms", "render_ms")) + 1
+    )
 
 
 def test_an_analysis_error_fails_the_item_with_its_sentence(make_job):
