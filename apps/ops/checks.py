@@ -148,6 +148,7 @@ def check_result_backend() -> CheckResult:
 
 async def _layer_round_trip(timeout: float) -> bool:
     from channels.layers import channel_layers
+    from channels_redis.pubsub import RedisPubSubChannelLayer
 
     # A layer of its own: the round trip must not disturb the process's shared layer or its loop.
     layer = channel_layers.make_backend("default")
@@ -160,11 +161,10 @@ async def _layer_round_trip(timeout: float) -> bool:
     finally:
         # Close what the round trip opened: the core layer's pools; the pub/sub layer's flush drops
         # its subscriptions and connection (the core layer's flush would delete every message).
-        close = getattr(layer, "close_pools", None)
-        if close is None and "pubsub" in type(layer).__module__:
-            close = layer.flush
-        if close is not None:
-            await close()
+        if isinstance(layer, RedisPubSubChannelLayer):
+            await layer.flush()
+        elif (close_pools := getattr(layer, "close_pools", None)) is not None:
+            await close_pools()
 
 
 def _run_in_own_thread(coroutine, timeout: float):
