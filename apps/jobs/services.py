@@ -27,8 +27,6 @@ from datetime import UTC
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
@@ -37,6 +35,7 @@ from pydantic import ValidationError
 
 from apps.core.broker import ensure_broker_reachable
 from apps.core.exceptions import ApplicationError
+from apps.core.files import write_files
 from apps.core.redis import get_redis
 from apps.datasets.models import Dataset, DatasetStatus
 
@@ -519,8 +518,7 @@ def item_succeed(
             updated = cursor.rowcount
         if not updated:
             return False
-        for kind, path in paths.items():
-            default_storage.save(path, ContentFile(outputs[kind]))
+        write_files({path: outputs[kind] for kind, path in paths.items()})
         for kind, path in paths.items():
             setattr(item, kind, path)
         item.status, item.progress, item.finished_at, item.timings = ItemStatus.SUCCESS, 100, now, timings

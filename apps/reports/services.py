@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Sequence
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
@@ -24,6 +23,7 @@ from apps.ai.models import Description, DescriptionStatus
 from apps.charts.labels import LANGUAGES
 from apps.core.broker import ensure_broker_reachable
 from apps.core.exceptions import ApplicationError
+from apps.core.files import write_files
 from apps.core.queues import QUEUE_PROFILES, Queue
 from apps.core.tasks import TRANSIENT_ERRORS
 from apps.jobs.models import ImageTask, ItemStatus, Job
@@ -316,8 +316,7 @@ def _store(*, report: Report, claim_id: str, outputs: dict[str, bytes], timings:
         )
         if not updated:
             return False
-        for kind, path in paths.items():
-            default_storage.save(path, ContentFile(outputs[kind]))
+        write_files({path: outputs[kind] for kind, path in paths.items()})
         report.refresh_from_db()
         emit_report_status(report)
         notification_create(
