@@ -13,6 +13,10 @@ the smallest style (72 dpi, 3 x 2 in, PNG only), watched by a WebSocket client. 
     which adds storing the four files and the success transaction with its counters and events;
   * end to end: (job wall time * chart processes - sum of load + compute + render) / N, which adds the
     broker hand-off and whatever keeps a process idle;
+  and how much of the task storing the chart's files took (`store_ms` on its log line): a file
+  system's metadata writes, which move by a factor of ten from one minute to the next on a shared VM;
+- the machine's speed at the time: raw Celery's no-op rate (bench/celery_noop.py), measured first on
+  the same Redis, and the inside-the-task overhead scaled to the issue's ~1,000 no-op tasks a second;
 - SQL statements per item (the workers' per-task log lines);
 - the events a browser receives: persisted and transient, per second over the job.
 
@@ -32,6 +36,7 @@ import sys
 import time
 from datetime import datetime
 
+from celery_noop import noop_rate
 from common import bench_stack, cookie_header, machine, ready_dataset, signed_in
 from websockets.sync.client import connect as ws_connect
 
@@ -41,6 +46,8 @@ from apps.core.testing.stack import LiveStack
 SQL_LINE = re.compile(r"task charts\.render_item\[.*?\] .* sql=(\d+)")
 TASK_LINE = re.compile(r"task charts\.render_item\[.*?\] args=\[(\d+)\] state=SUCCESS duration_ms=([\d.]+)")
 TASK_CPU = re.compile(r"task charts\.render_item\[.*?\] args=\[(\d+)\] state=SUCCESS .* cpu_ms=([\d.]+)")
+TASK_STORE = re.compile(r"task charts\.render_item\[.*?\] args=\[(\d+)\] state=SUCCESS .* store_ms=([\d.]+)")
+REFERENCE_NOOP_RATE = 1000  # issue #7: raw Celery with Redis, no-op tasks a second "on this machine"
 STYLE = {"dpi": 72, "width": 3, "height": 2, "formats": ["png"]}
 
 
@@ -60,6 +67,9 @@ def main() -> int:
 
 
 def run(stack: LiveStack, items: int) -> None:
+    # The machine's speed now, on the stack's Redis (another database), before the stack is busy.
+    redis_url = stack.env["REDIS_URL"]
+    noop = noop_rate(redis_url[: redis_url.rindex("/")] + "/15")
     http = signed_in(stack)
     cookie = cookie_header(http)
     dataset_id = ready_dataset(stack, http)
@@ -117,6 +127,13 @@ def run(stack: LiveStack, items: int) -> None:
         for item in job["items"]
         if item["id"] in task_cpu and "cpu_ms" in item["timings"]
     ]
+    task_store = {int(pk): float(ms) for pk, ms in TASK_STORE.findall(stack.log("worker-charts_cpu"))}
+    store = [task_store[item["id"]] for item in job["items"] if item["id"] in task_store]
+    without_files = [
+        durations[item["id"]] - analysis - task_store[item["id"]]
+        for item, analysis in zip(job["items"], analysis_ms, strict=True)
+        if item["id"] in durations and item["id"] in task_store
+    ]
     processes = QUEUE_PROFILES[Queue.CHARTS_CPU].concurrency
     end_to_end = (wall * 1000 * processes - sum(analysis_ms)) / items
     sql = [int(n) for n in SQL_LINE.findall(stack.log("worker-charts_cpu"))][sql_before:]
@@ -124,6 +141,10 @@ def run(stack: LiveStack, items: int) -> None:
     print(f"Intelli orchestration — one job of {items} publication-trend charts at {STYLE}")
     print(f"  machine   {machine()}")
     print(f"  database  {stack.env['DATABASE_URL'].split('://')[0]}; {processes} chart processes")
+    print(
+        f"  raw Celery now                {noop:.0f} no-op tasks/s on {processes} processes "
+        f"(the issue's machine: ~{REFERENCE_NOOP_RATE}/s)"
+    )
     print(f"  POST /jobs/ with {items} items   {(submitted - started) * 1000:.0f} ms")
     print(f"  job wall time                 {wall:.1f} s  ({items / wall:.0f} items/s)")
     print(f"  analysis (load+compute+render) median {statistics.median(analysis_ms):.1f} ms per item")
@@ -136,6 +157,17 @@ def run(stack: LiveStack, items: int) -> None:
             f"  overhead inside the task      median {statistics.median(whole_task):.2f} ms  "
             f"mean {statistics.mean(whole_task):.2f} ms per item   (target ≤ 3 ms; prerun → postrun, "
             f"minus the analysis: adds the files and the success transaction; {len(whole_task)} items)"
+        )
+    if store:
+        print(
+            f"    of which storing the files  median {statistics.median(store):.2f} ms  "
+            f"mean {statistics.mean(store):.2f} ms   (the rest: median {statistics.median(without_files):.2f} ms)"
+        )
+    if whole_task:
+        scale = noop / REFERENCE_NOOP_RATE
+        print(
+            f"  inside the task, scaled       median {statistics.median(whole_task) * scale:.2f} ms per item "
+            f"at the issue's ~{REFERENCE_NOOP_RATE} no-op tasks/s (x {scale:.2f}: an estimate)"
         )
     if cpu_overhead:
         print(

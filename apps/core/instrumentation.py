@@ -2,10 +2,12 @@
 
 Every task logs one line with its duration, SQL statement count and CPU time — what an operator needs to
 spot a slow or chatty task, and what `bench/job_latency.py` reads to report statements per chart.
+A task's code may add figures of its own to that line with `note` (a chart: the time its files took).
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 
@@ -15,6 +17,15 @@ from django.db import close_old_connections, connection
 logger = logging.getLogger("intelli.tasks")
 
 _task_stats: dict[str, dict] = {}
+# The running task's own figures (a context variable: the ai queue runs tasks in threads).
+_notes: contextvars.ContextVar[dict | None] = contextvars.ContextVar("task_notes", default=None)
+
+
+def note(**figures: float) -> None:
+    """Add figures to the running task's log line; nothing outside a worker's task."""
+    notes = _notes.get()
+    if notes is not None:
+        notes.update(figures)
 
 
 class _StatementCounter:
@@ -51,12 +62,20 @@ def _task_started(task_id=None, task=None, **kwargs) -> None:
     _close_old_connections(task)
     counter = _StatementCounter()
     connection.execute_wrappers.append(counter)
-    _task_stats[task_id] = {"counter": counter, "started": time.perf_counter(), "cpu": time.process_time()}
+    notes: dict = {}
+    _notes.set(notes)
+    _task_stats[task_id] = {
+        "counter": counter,
+        "notes": notes,
+        "started": time.perf_counter(),
+        "cpu": time.process_time(),
+    }
 
 
 @signals.task_postrun.connect
 def _task_finished(task_id=None, task=None, args=None, state=None, **kwargs) -> None:
     _close_old_connections(task)
+    _notes.set(None)
     stats = _task_stats.pop(task_id, None)
     if stats is None:
         return
@@ -64,7 +83,7 @@ def _task_finished(task_id=None, task=None, args=None, state=None, **kwargs) -> 
     if counter in connection.execute_wrappers:
         connection.execute_wrappers.remove(counter)
     logger.info(
-        "task %s[%s] args=%s state=%s duration_ms=%.1f sql=%d cpu_ms=%.1f",
+        "task %s[%s] args=%s state=%s duration_ms=%.1f sql=%d cpu_ms=%.1f%s",
         task.name if task else "?",
         task_id,
         list(args or ()),
@@ -72,6 +91,7 @@ def _task_finished(task_id=None, task=None, args=None, state=None, **kwargs) -> 
         (time.perf_counter() - stats["started"]) * 1000,
         counter.count,
         (time.process_time() - stats["cpu"]) * 1000,  # every thread of the process: its sends too
+        "".join(f" {name}={value:.1f}" for name, value in stats["notes"].items()),
     )
 
 

@@ -56,6 +56,17 @@ class BaseTask(Task):
     def record_failure(self, exc: BaseException, args: tuple, kwargs: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def on_retry(self, exc, task_id, args, kwargs, einfo) -> None:
+        # A warning, not Celery's INFO line (config.settings.base keeps celery.app.trace to warnings).
+        logger.warning(
+            "Task %s[%s] will retry (retry %d of %d): %r",
+            self.name,
+            task_id,
+            self.request.retries + 1,
+            self.max_retries,
+            exc,
+        )
+
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         logger.error("Task %s[%s] failed: %r", self.name, task_id, exc, exc_info=exc)
         try:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -36,6 +37,7 @@ from pydantic import ValidationError
 from apps.core.broker import ensure_broker_reachable
 from apps.core.exceptions import ApplicationError
 from apps.core.files import write_files
+from apps.core.instrumentation import note
 from apps.core.redis import get_redis
 from apps.datasets.models import Dataset, DatasetStatus
 
@@ -518,7 +520,9 @@ def item_succeed(
             updated = cursor.rowcount
         if not updated:
             return False
+        writing = time.perf_counter()
         write_files({path: outputs[kind] for kind, path in paths.items()})
+        note(store_ms=(time.perf_counter() - writing) * 1000)  # on the task's log line
         for kind, path in paths.items():
             setattr(item, kind, path)
         item.status, item.progress, item.finished_at, item.timings = ItemStatus.SUCCESS, 100, now, timings

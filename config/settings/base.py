@@ -415,5 +415,11 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # httpx logs every request at INFO; only its warnings are worth a line per model call.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+    # Celery's own "Task … succeeded in …" line repeats, per task, what apps.core.instrumentation
+    # logs with more figures (state, duration, SQL, CPU); its failures and retries still come through.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }

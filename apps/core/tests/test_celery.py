@@ -128,3 +128,23 @@ def test_production_refuses_eager_mode(monkeypatch):
     finally:
         for module in ("config.settings.prod", "config.settings.base"):
             sys.modules.pop(module, None)
+
+
+def test_a_retry_is_logged_as_a_warning_with_its_reason(caplog):
+    import logging
+
+    from django.db import OperationalError
+
+    from apps.charts.tasks import render_item as task
+    task.push_request(retries=1)
+    try:
+        with caplog.at_level(logging.WARNING):
+            task.on_retry(OperationalError("server closed the connection"), "t-9", (7,), {}, None)
+    finally:
+        task.pop_request()
+    assert (
+        "Task charts.render_item[t-9] will retry (retry 2 of 3): OperationalError('server closed"
+        in caplog.text
+    )
+    # Celery's own per-task INFO lines (success, retry) are off: ours carry more (instrumentation).
+    assert logging.getLogger("celery.app.trace").getEffectiveLevel() == logging.WARNING

@@ -161,7 +161,7 @@ class TestFinish:
         item.refresh_from_db()
         job.refresh_from_db()
         assert item.status == ItemStatus.SUCCESS and item.progress == 100
-        assert item.png.name == f"jobs/{job.pk}/items/{item.pk}/publication_trend.png"
+        assert item.png.name == f"jobs/{job.pk}/items/{item.pk}-publication_trend.png"
         assert default_storage.open(item.png.name).read() == OUTPUTS["png"]
         assert (job.status, job.succeeded, job.finished_at is not None) == (JobStatus.SUCCESS, 1, True)
         assert event_types(job) == [
@@ -182,7 +182,7 @@ class TestFinish:
 
         item.refresh_from_db()
         assert item.status == ItemStatus.RUNNING and not item.png
-        assert not default_storage.exists(f"jobs/{job.pk}/items/{item.pk}/publication_trend.png")
+        assert not default_storage.exists(f"jobs/{job.pk}/items/{item.pk}-publication_trend.png")
 
     def test_failure_records_the_reason(self):
         job = job_with_items(1)
