@@ -159,9 +159,10 @@ def run(stack: LiveStack, items: int) -> None:
             f"minus the analysis: adds the files and the success transaction; {len(whole_task)} items)"
         )
     if store:
+        rest = statistics.median(without_files)
         print(
             f"    of which storing the files  median {statistics.median(store):.2f} ms  "
-            f"mean {statistics.mean(store):.2f} ms   (the rest: median {statistics.median(without_files):.2f} ms)"
+            f"mean {statistics.mean(store):.2f} ms   (the rest: median {rest:.2f} ms)"
         )
     if whole_task:
         scale = noop / REFERENCE_NOOP_RATE

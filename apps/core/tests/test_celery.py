@@ -136,6 +136,7 @@ def test_a_retry_is_logged_as_a_warning_with_its_reason(caplog):
     from django.db import OperationalError
 
     from apps.charts.tasks import render_item as task
+
     task.push_request(retries=1)
     try:
         with caplog.at_level(logging.WARNING):
