@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format bench install install-dev clean frontend frontend-test api-types
+.PHONY: run test lint format bench fuzz-atheris install install-dev clean frontend frontend-test api-types
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Intelli needs Python 3.11 or newer"'
@@ -19,6 +19,10 @@ $(VENV)/.installed-base: requirements/base.txt | $(PY)
 $(VENV)/.installed-dev: requirements/base.txt requirements/dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements/dev.txt
 	@touch $@ $(VENV)/.installed-base
+
+$(VENV)/.installed-fuzz: requirements/fuzz.txt $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet -r requirements/fuzz.txt
+	@touch $@
 
 install: $(VENV)/.installed-base
 install-dev: $(VENV)/.installed-dev
@@ -68,6 +72,10 @@ format: install-dev
 ## Benchmarks print their figures; see bench/README.md.
 bench: install-dev
 	$(PY) bench/job_latency.py
+
+## Optional coverage-guided fuzzing of the parsers (atheris); bench/fuzz_parsers.py is the Hypothesis one.
+fuzz-atheris: $(VENV)/.installed-fuzz
+	$(PY) bench/fuzz_atheris.py
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .ruff_cache
