@@ -16,6 +16,7 @@ deadlock on PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -323,6 +324,28 @@ def job_fail_waiting(*, dataset: Dataset) -> None:
 # --- Running an item -----------------------------------------------------------------------------
 
 
+@functools.cache
+def _claim_sql(vendor: str) -> str:
+    """The claim: the item's update, returning what the chart needs and what a cached job is checked
+    against (see _running_job) in the same statement. Built once per database vendor (its quoting)."""
+    items, jobs, datasets = (connection.ops.quote_name(m._meta.db_table) for m in (ImageTask, Job, Dataset))
+    of_job = f"(SELECT j.{{}} FROM {jobs} j WHERE j.id = {items}.job_id)"  # noqa: S608
+    of_dataset = (
+        f"(SELECT d.{{}} FROM {jobs} j JOIN {datasets} d ON d.id = j.dataset_id WHERE j.id = {items}.job_id)"  # noqa: S608
+    )
+    checked = [
+        of_job.format("created_at"),
+        of_dataset.format("canonical_prefix"),
+        of_dataset.format("applicant_aliases"),
+        of_job.format("status"),
+    ]
+    return (
+        f"UPDATE {items} SET status = %s, worker = %s, attempts = attempts + 1, started_at = %s, "  # noqa: S608
+        "progress = 0 WHERE id = %s AND claim_id = %s AND status IN (%s, %s) AND attempts < %s "
+        f"RETURNING job_id, position, analysis_key, analysis_version, params, attempts, {', '.join(checked)}"
+    )
+
+
 def item_claim(*, item_id: int, claim_id: str, worker: str) -> ImageTask | None:
     """Take an item for rendering. None means: not ours to run (ended, cancelled, or another message's).
 
@@ -330,17 +353,15 @@ def item_claim(*, item_id: int, claim_id: str, worker: str) -> ImageTask | None:
     worker crash) takes a RUNNING item over, any other message finds zero rows and leaves.
 
     This runs once per chart, so it is one transaction of few statements (bench/orchestration.py):
-    the claim itself (UPDATE … RETURNING the item), the job with its dataset, the job's move to
-    RUNNING when this is its first chart, and the events.
+    the claim itself (UPDATE … RETURNING the item and its job's current state), the job with its
+    dataset when this process has not read them yet, the job's move to RUNNING when this is its
+    first chart, and the events.
     """
-    table = connection.ops.quote_name(ImageTask._meta.db_table)
     now = timezone.now()
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET status = %s, worker = %s, attempts = attempts + 1, started_at = %s, "  # noqa: S608
-                "progress = 0 WHERE id = %s AND claim_id = %s AND status IN (%s, %s) AND attempts < %s "
-                "RETURNING job_id, position, analysis_key, analysis_version, params, attempts",
+                _claim_sql(connection.vendor),
                 [
                     ItemStatus.RUNNING,
                     worker,
@@ -353,8 +374,8 @@ def item_claim(*, item_id: int, claim_id: str, worker: str) -> ImageTask | None:
             )
             claimed = cursor.fetchone()
         if claimed is not None:
-            job_id, position, analysis_key, analysis_version, params, attempts = claimed
-            job = _running_job(job_id)
+            job_id, position, analysis_key, analysis_version, params, attempts = claimed[:6]
+            job = _running_job(job_id, current=claimed[6:])
             item = ImageTask(
                 pk=item_id,
                 job=job,
@@ -389,20 +410,23 @@ def item_claim(*, item_id: int, claim_id: str, worker: str) -> ImageTask | None:
 
 
 # A chart process draws a job's charts one after the other: its row and its dataset's are read
-# through the ORM once, and each later chart checks them with one plain query (a cold ORM read of
-# the two rows was ~0.9 ms of every chart). The check reads what may have changed: the job's
-# status, the dataset's bundle (a file added to it) and its aliases (an edit reaches the job's next
-# chart). The job's creation time tells a new job from an old one whose id a rebuilt database
-# reused. Counters are re-read by every transaction that changes them; style and options never
-# change.
+# through the ORM once, and each later chart checks them with what its claim returned (a cold ORM
+# read of the two rows was ~0.9 ms of every chart, a separate check one more statement). The check
+# covers what may have changed: the job's status, the dataset's bundle (a file added to it) and its
+# aliases (an edit reaches the job's next chart). The job's creation time tells a new job from an
+# old one whose id a rebuilt database reused. Counters are re-read by every transaction that changes
+# them; style and options never change.
 JOB_CACHE_SIZE = 8
 _job_cache: OrderedDict[int, Job] = OrderedDict()
 
 
-def _running_job(job_id: int) -> Job:
-    """The item's job, with its dataset, for a chart about to be drawn."""
+def _running_job(job_id: int, *, current: Sequence[Any]) -> Job:
+    """The item's job, with its dataset, for a chart about to be drawn.
+
+    `current` is the job's (created_at, canonical_prefix, applicant_aliases, status) as the claim
+    read them."""
     job = _job_cache.get(job_id)
-    if job is not None and _still_current(job):
+    if job is not None and _still_current(job, current):
         _job_cache.move_to_end(job_id)
         return job
     job = Job.objects.select_related("dataset").get(pk=job_id)
@@ -416,19 +440,9 @@ def clear_job_cache() -> None:
     _job_cache.clear()
 
 
-def _still_current(job: Job) -> bool:
+def _still_current(job: Job, current: Sequence[Any]) -> bool:
     """Whether a cached job is still this id's job with the same data; refreshes its status."""
-    jobs, datasets = (connection.ops.quote_name(m._meta.db_table) for m in (Job, Dataset))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT j.created_at, d.canonical_prefix, d.applicant_aliases, j.status FROM {jobs} j "  # noqa: S608
-            f"JOIN {datasets} d ON d.id = j.dataset_id WHERE j.id = %s",
-            [job.pk],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    created_at, canonical_prefix, aliases, status = row
+    created_at, canonical_prefix, aliases, status = current
     if isinstance(created_at, str):
         created_at = parse_datetime(created_at)
     if created_at is not None and timezone.is_naive(created_at):  # SQLite's: naive UTC
