@@ -108,7 +108,7 @@ def test_the_bash_script_starts_a_worker_that_runs_a_task_and_stops_on_sigterm(t
 
         with app.connection_for_write(env["CELERY_BROKER_URL"]) as conn:
             sent = app.send_task("jobs.reap_stale_items", queue=Queue.INGESTION_IO.value, connection=conn)
-        _wait_for(log_path, f"jobs.reap_stale_items[{sent.id}] succeeded", worker)
+        _wait_for(log_path, f"task jobs.reap_stale_items[{sent.id}] args=[] state=SUCCESS", worker)
 
         worker.send_signal(signal.SIGTERM)  # exec: the signal reaches Celery itself, not a shell
         assert worker.wait(timeout=30) == 0
