@@ -104,10 +104,13 @@ def run_target(target: str, seconds: float, out: Path, case_timeout: float, max_
         status = subprocess.run(
             command, env=_environment(), cwd=BASE_DIR, stdout=sink, stderr=subprocess.STDOUT
         )
-    lines = STATS_LINE.findall(log.read_text(errors="replace"))
+    text = log.read_text(errors="replace")
+    lines = STATS_LINE.findall(text)
     done = [line for line in lines if line[1] == "DONE"]  # the last line, when it ran its time out
     runs, _, cov, features, corpus_size, corpus_bytes, per_second, rss = (done or lines or [("0",) * 8])[-1]
     crashes = sorted(p.name for p in out.glob(f"{target}-*"))
+    if not crashes and "Uncaught Python exception" in text:  # killed before libFuzzer saved the input
+        crashes = [f"(input not saved: the traceback is in {log.name})"]
     return {
         "target": target,
         "seconds": time.monotonic() - started,

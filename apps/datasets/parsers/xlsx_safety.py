@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import logging
+import lzma
 import struct
 import zipfile
 import zlib
@@ -104,6 +105,7 @@ _BROKEN_WORKBOOK_ERRORS = (
     AttributeError,
     EOFError,
     OSError,
+    NotImplementedError,  # zipfile: a feature it cannot read (patched data, strong encryption)
 )
 
 
@@ -198,11 +200,14 @@ def check_zip(data: Source, *, filename: str = "") -> None:
             _check_members(members, subject=subject)
             _check_is_workbook({member.filename for member in members}, subject=subject)
             intact = all(_member_intact(archive, member) for member in members)
-    # RuntimeError: a member encrypted with a zip password; NotImplementedError: an exotic compression.
+    # RuntimeError: a member encrypted with a zip password; NotImplementedError: an exotic compression;
+    # OSError and LZMAError: a damaged bzip2 or LZMA member ("Invalid data stream").
     except (
         zipfile.BadZipFile,
         zlib.error,
         isal_zlib.error,
+        lzma.LZMAError,
+        OSError,
         EOFError,
         NotImplementedError,
         RuntimeError,
@@ -217,11 +222,14 @@ def check_zip(data: Source, *, filename: str = "") -> None:
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra field's lengths
 _LOCAL_HEADER_SIGNATURE = b"PK\x03\x04"
 _INFLATE_CHUNK = 1 * MIB
+_PATCHED_DATA, _STRONG_ENCRYPTION = 0x20, 0x40  # general-purpose flag bits 5 and 6
 _RAW_DEFLATE = -15  # window bits: a deflate stream with no zlib header, as zips store it
 
 
 def _member_intact(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
     """Whether a member inflates to exactly its declared size and CRC, its deflate stream ending there."""
+    if member.flag_bits & (_PATCHED_DATA | _STRONG_ENCRYPTION):
+        return False  # nothing downstream reads these (zipfile raises NotImplementedError)
     if member.compress_type != zipfile.ZIP_DEFLATED or member.flag_bits & 0x1:
         # Stored, exotic or password-protected members: zipfile reads them (bounded by the declared
         # size) and checks their CRC, or raises for what it cannot read.

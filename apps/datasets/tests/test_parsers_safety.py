@@ -324,3 +324,33 @@ def test_zip_with_a_password_protected_member():
     data[central + 8] |= 1
 
     assert refusal(bytes(data)).code == "damaged"
+
+
+def test_zip_with_a_member_marked_as_patched_data():
+    # Found by bench/fuzz_atheris.py: flag bit 5 ("compressed patched data") passed the zip check,
+    # then zipfile refused the member inside openpyxl with NotImplementedError, a parser error.
+    data = bytearray(fx.build_zip({**fx.WORKBOOK_SKELETON, "xl/worksheets/sheet1.xml": b"<worksheet/>"}))
+    for position in range(len(data)):  # every local header (flags at +6) and central entry (+8)
+        if data.startswith(b"PK\x03\x04", position):
+            data[position + 6] |= 0x20
+        elif data.startswith(ZIP_CENTRAL_HEADER, position):
+            data[position + 8] |= 0x20
+
+    assert refusal(bytes(data)).code == "damaged"
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_zip_with_a_damaged_bzip2_or_lzma_member(method):
+    # Found by bench/fuzz_atheris.py: bz2 says "Invalid data stream" with an OSError and lzma with
+    # an LZMAError, neither of which the zip check took for damage.
+    content = b"<row/>" * 2000
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        for name, part in {**fx.WORKBOOK_SKELETON, "xl/worksheets/sheet1.xml": content}.items():
+            archive.writestr(name, part)
+    data = bytearray(buffer.getvalue())
+    start = data.find(b"xl/worksheets/sheet1.xml") + len("xl/worksheets/sheet1.xml")
+    for offset in range(4, 40):
+        data[start + offset] ^= 0x5A
+
+    assert refusal(bytes(data)).code == "damaged"
