@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from fuzz_parsers import BASE_DIR, TARGETS, _environment, check
+from fuzz_parsers import BASE_DIR, TARGETS, _environment, add_run_arguments, check
 
 SEED_SOURCES = {
     "espacenet-results-csv": lambda fx, fixtures, generated: (
@@ -130,12 +130,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--minutes", type=float, default=5.0, help="total, shared equally by the targets")
-    parser.add_argument("--seconds", type=float, help="total, instead of --minutes (short runs)")
-    parser.add_argument("--target", action="append", choices=TARGETS, help="default: all")
-    parser.add_argument("--case-timeout", type=float, default=10.0, help="a case running longer is a hang")
-    parser.add_argument("--max-rss-mb", type=float, default=1024.0, help="a fuzzing process using more fails")
-    parser.add_argument("--out", type=Path, help="corpus, logs and failing inputs (default: a new /tmp dir)")
+    add_run_arguments(parser, out_help="corpus, logs and failing inputs (default: a new /tmp dir)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     args, libfuzzer_args = parser.parse_known_args()

@@ -450,16 +450,21 @@ def replay(path: Path) -> None:
         raise SystemExit(1)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def add_run_arguments(parser: argparse.ArgumentParser, *, out_help: str) -> None:
+    """The options of a fuzzing run, shared with bench/fuzz_atheris.py."""
     parser.add_argument("--minutes", type=float, default=5.0, help="total, shared equally by the targets")
     parser.add_argument("--seconds", type=float, help="total, instead of --minutes (short runs)")
     parser.add_argument("--target", action="append", choices=TARGETS, help="default: all")
     parser.add_argument("--case-timeout", type=float, default=10.0, help="a case running longer is a hang")
     parser.add_argument("--max-rss-mb", type=float, default=1024.0, help="a fuzzing process using more fails")
-    parser.add_argument("--out", type=Path, help="where inputs are saved (default: a new directory in /tmp)")
+    parser.add_argument("--out", type=Path, help=out_help)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_run_arguments(parser, out_help="where inputs are saved (default: a new directory in /tmp)")
     parser.add_argument("--replay", type=Path, help="parse this saved input and print the outcome")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
