@@ -1,16 +1,29 @@
 """Send to channel-layer groups from synchronous code (Celery workers, views, admin actions).
 
-channels_redis keeps one connection pool per event loop. `async_to_sync` called from a plain
-thread runs each call on a short-lived loop, which leaves pools bound to closed loops behind
-("Event loop is closed" in workers). Instead, each process owns one long-lived loop in a daemon
-thread with one sender task: callers put batches on its queue and go on (a chart worker does not
-wait two Redis round trips per event), and the sender sends them one after another, so messages
-leave in the order they were submitted. A forked child (Celery prefork) starts its own loop.
+Callers put batches on a queue and go on: a chart does not wait for Redis. One daemon thread per
+process sends them one after another, so messages leave in the order they were submitted, and
+sends whatever has queued up meanwhile in one go. A forked child (Celery prefork) starts its own.
 
-With `INTELLI_BROADCAST_WAIT` (the test settings) each call waits for its send, as before the
-queue existed: a test's sends never overlap its event loop's teardown. `flush()` waits until
-everything submitted has been sent; it runs when the process exits (atexit,
-and Celery's worker_process_shutdown for pool children, which leave through `os._exit`).
+How the thread sends depends on the layer:
+
+- **The pub/sub layer** (`RedisPubSubChannelLayer`, the default): a group send is one `PUBLISH`
+  on a channel named after the group. channels_redis only offers it as a coroutine, and running
+  coroutines from a worker costs more than the publish: an event loop woken through its self-pipe,
+  a task and a future per batch, the asyncio Redis client. Those cost a chart ~1.4 ms of CPU
+  against 3.4 ms for everything else around it (`bench/orchestration.py`, with broadcasts off),
+  and the loop's thread took the GIL from the chart at every wake-up. So the thread publishes
+  with redis-py's blocking client instead: one pipelined round trip per shard for everything
+  queued. It uses the layer's own channel names, shard choice, connection settings and
+  serializer, so consumers cannot tell the difference (`test_broadcast.py` checks it against the
+  layer's `receive`).
+- **Any other layer** (`RedisChannelLayer`, the in-memory layer): its `group_send` coroutine, on an
+  event loop the thread keeps for the life of the process. channels_redis keeps one connection
+  pool per loop, and `async_to_sync` from a plain thread would leave pools bound to closed loops
+  behind ("Event loop is closed" in workers).
+
+With `INTELLI_BROADCAST_WAIT` (the test settings) each call waits for its send. `flush()` waits
+until everything submitted has been sent; it runs when the process exits (atexit, and Celery's
+worker_process_shutdown for pool children, which leave through `os._exit`).
 
 The channel layer is at-most-once: a failed or dropped send is logged, never raised, because the
 event is already persisted and browsers resume from the event log.
@@ -22,11 +35,15 @@ import asyncio
 import atexit
 import logging
 import os
+import queue
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
+import redis
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
 from django.conf import settings
 
 from apps.ops.metrics import count_events_sent
@@ -35,56 +52,151 @@ logger = logging.getLogger(__name__)
 
 SEND_TIMEOUT_S = 5
 FLUSH_TIMEOUT_S = 10
+# The sent-messages metric is added to Redis at most this often (and on flush), not per batch.
+COUNT_EVERY_S = 1.0
 
 Batch = list[tuple[str, dict[str, Any]]]
+_FLUSH = None  # queued by flush(): count what has been sent, now
+
+
+class _PubSubPublisher:
+    """PUBLISH as channels_redis' pub/sub layer does, from a blocking client, one round trip per shard."""
+
+    def __init__(self, layer: RedisPubSubChannelLayer) -> None:
+        self.layer = layer
+        # The layer's per-loop half holds its naming and sharding; it connects only when used
+        # from a loop, which this one never is.
+        self.naming = RedisPubSubLoopLayer(*layer._args, **layer._kwargs, channel_layer=layer)
+        self.clients: dict[int, redis.Redis] = {}
+
+    def __call__(self, batch: Batch) -> None:
+        pipelines: dict[int, redis.client.Pipeline] = {}
+        for group, message in batch:
+            channel = self.naming._get_group_channel_name(group)
+            shard = self.naming._get_shard(channel)
+            if id(shard) not in pipelines:
+                if id(shard) not in self.clients:
+                    self.clients[id(shard)] = redis.Redis(connection_pool=_blocking_pool(shard.host))
+                pipelines[id(shard)] = self.clients[id(shard)].pipeline(transaction=False)
+            pipelines[id(shard)].publish(channel, self.layer.serialize(message))
+        for pipeline in pipelines.values():
+            pipeline.execute()
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+
+def _blocking_pool(host: dict[str, Any]) -> redis.ConnectionPool:
+    """redis-py's blocking twin of channels_redis.utils.create_pool, for one host entry."""
+    host = dict(host)
+    # The layer's socket timeout sits above its 5 s blocking read; a publish never blocks that long.
+    host["socket_timeout"] = min(host.get("socket_timeout") or SEND_TIMEOUT_S, SEND_TIMEOUT_S)
+    if "address" in host:
+        return redis.ConnectionPool.from_url(host.pop("address"), **host)
+    master_name = host.pop("master_name", None)
+    if master_name is not None:
+        from redis.sentinel import Sentinel, SentinelConnectionPool
+
+        sentinel = Sentinel(host.pop("sentinels"), sentinel_kwargs=host.pop("sentinel_kwargs", None))
+        return SentinelConnectionPool(master_name, sentinel, **host)
+    return redis.ConnectionPool(**host)
+
+
+class _LoopPublisher:
+    """The layer's own group_send, on one event loop kept for the life of the sending thread."""
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+        self.loop = asyncio.new_event_loop()
+
+    def __call__(self, batch: Batch) -> None:
+        self.loop.run_until_complete(asyncio.wait_for(self._send_all(batch), SEND_TIMEOUT_S))
+
+    async def _send_all(self, batch: Batch) -> None:
+        for group, message in batch:
+            await self.layer.group_send(group, message)
+
+    def close(self) -> None:
+        self.loop.close()
+
+
+def _publisher_for(layer: Any) -> _PubSubPublisher | _LoopPublisher | None:
+    if layer is None:
+        return None
+    if isinstance(layer, RedisPubSubChannelLayer):
+        return _PubSubPublisher(layer)
+    return _LoopPublisher(layer)
 
 
 class _Sender:
-    """One event loop in a daemon thread, and one task on it sending the queued batches in order."""
+    """One daemon thread sending the queued batches in order."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.queue: asyncio.Queue[Batch] | None = None
+        self.queue: queue.SimpleQueue[Batch | None] = queue.SimpleQueue()
         self.pending = 0
         self.idle = threading.Condition()
-        started = threading.Event()
-        self.thread = threading.Thread(
-            target=self._run, args=(started,), name="channel-layer-sender", daemon=True
-        )
+        self.layer: Any = None
+        self.publish: _PubSubPublisher | _LoopPublisher | None = None
+        self.uncounted = 0
+        self.counted_at = time.monotonic()
+        self.thread = threading.Thread(target=self._run, name="channel-layer-sender", daemon=True)
         self.thread.start()
-        started.wait()
 
-    def _run(self, started: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.queue = asyncio.Queue()
-        self.loop.create_task(self._drain())
-        self.loop.call_soon(started.set)
-        self.loop.run_forever()
-
-    async def _drain(self) -> None:
+    def _run(self) -> None:
         while True:
-            batch = await self.queue.get()
+            wait = max(0.0, self.counted_at + COUNT_EVERY_S - time.monotonic()) if self.uncounted else None
             try:
-                await asyncio.wait_for(_send_all(batch), SEND_TIMEOUT_S)
-                count_events_sent(len(batch))  # the intelli_events_sent_total metric (apps/ops)
-            except Exception:
-                logger.warning(
-                    "Channel-layer send of %d message(s) failed; clients will resume",
-                    len(batch),
-                    exc_info=True,
-                )
+                first = self.queue.get(timeout=wait)
+            except queue.Empty:
+                self._count()
+                continue
+            taken = [first]
+            while True:  # everything queued meanwhile goes in the same round trip
+                try:
+                    taken.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            batch = [message for item in taken if item is not _FLUSH for message in item]
+            try:
+                if batch:
+                    self._send(batch)
+                if _FLUSH in taken or time.monotonic() - self.counted_at >= COUNT_EVERY_S:
+                    self._count()
             finally:
                 with self.idle:
-                    self.pending -= 1
+                    self.pending -= len(taken)
                     if not self.pending:
                         self.idle.notify_all()
 
-    def submit(self, batch: Batch) -> None:
+    def _send(self, batch: Batch) -> None:
+        try:
+            layer = get_channel_layer()
+            if layer is not self.layer:  # first send, or the settings changed (tests)
+                if self.publish is not None:
+                    self.publish.close()
+                self.layer, self.publish = layer, _publisher_for(layer)
+            if self.publish is not None:
+                self.publish(batch)
+                self.uncounted += len(batch)
+        except Exception:
+            logger.warning(
+                "Channel-layer send of %d message(s) failed; clients will resume", len(batch), exc_info=True
+            )
+
+    def _count(self) -> None:
+        if self.uncounted:
+            count_events_sent(self.uncounted)  # the intelli_events_sent_total metric (apps/ops)
+            self.uncounted = 0
+        self.counted_at = time.monotonic()
+
+    def submit(self, batch: Batch | None) -> None:
         with self.idle:
             self.pending += 1
-        self.loop.call_soon_threadsafe(self.queue.put_nowait, batch)
+        self.queue.put(batch)
 
     def flush(self, timeout: float) -> bool:
+        self.submit(_FLUSH)
         with self.idle:
             return self.idle.wait_for(lambda: not self.pending, timeout=timeout)
 
@@ -103,14 +215,6 @@ def _get_sender() -> _Sender:
         return _sender
 
 
-async def _send_all(messages: Batch) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for group, message in messages:
-        await layer.group_send(group, message)
-
-
 def group_send_many(messages: Iterable[tuple[str, dict[str, Any]]]) -> None:
     """Queue (group, message) pairs to be sent in order after everything queued before; never raises."""
     batch = list(messages)
@@ -121,7 +225,10 @@ def group_send_many(messages: Iterable[tuple[str, dict[str, Any]]]) -> None:
 
 
 def flush(timeout: float = FLUSH_TIMEOUT_S) -> bool:
-    """Wait until every queued message of this process has been sent (or failed). False on timeout."""
+    """Wait until every queued message of this process has been sent (or failed) and counted.
+
+    False on timeout.
+    """
     if _sender is None or _sender_pid != os.getpid():
         return True
     done = _sender.flush(timeout)
