@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 import time
 
 from celery import signals
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, connections
 
 logger = logging.getLogger("intelli.tasks")
 
+# A connection a task of this thread used less than this long ago skips Django's health check
+# before the next task's first query (CONN_HEALTH_CHECKS: a `SELECT 1` round trip on PostgreSQL, one
+# of about ten a chart makes), as PgBouncer skips its check for a server connection used within
+# `server_check_delay`. One idle for longer is checked as Django checks it between requests. A
+# connection that broke in that second fails the task's first statement, and the task retries
+# (TRANSIENT_ERRORS) on a new one.
+HEALTH_CHECK_AFTER_IDLE_S = 1.0
+
 _task_stats: dict[str, dict] = {}
+# When this thread's last task ended (time.monotonic()): Django's connections are per thread, and
+# the ai queue runs its tasks in a pool of threads.
+_this_thread = threading.local()
 # The running task's own figures (a context variable: the ai queue runs tasks in threads).
 _notes: contextvars.ContextVar[dict | None] = contextvars.ContextVar("task_notes", default=None)
 
@@ -50,16 +62,25 @@ def _warm_chart_workers(sender=None, **kwargs) -> None:
     logger.info("Chart rendering warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
 
 
-def _close_old_connections(task) -> None:
+def _close_old_connections(task, *, starting: bool) -> None:
     """As Django does between two requests (see CELERY_DB_REUSE_MAX in config.celery); not for a task
     applied in-process, which runs inside its caller's connection and transaction."""
-    if task is not None and not getattr(task.request, "is_eager", False):
-        close_old_connections()
+    if task is None or getattr(task.request, "is_eager", False):
+        return
+    close_old_connections()
+    if not starting:
+        _this_thread.last_task_ended = time.monotonic()
+    elif (
+        time.monotonic() - getattr(_this_thread, "last_task_ended", float("-inf")) < HEALTH_CHECK_AFTER_IDLE_S
+    ):
+        for conn in connections.all(initialized_only=True):
+            if conn.connection is not None:
+                conn.health_check_done = True  # used a moment ago: see HEALTH_CHECK_AFTER_IDLE_S
 
 
 @signals.task_prerun.connect
 def _task_started(task_id=None, task=None, **kwargs) -> None:
-    _close_old_connections(task)
+    _close_old_connections(task, starting=True)
     counter = _StatementCounter()
     connection.execute_wrappers.append(counter)
     notes: dict = {}
@@ -74,7 +95,7 @@ def _task_started(task_id=None, task=None, **kwargs) -> None:
 
 @signals.task_postrun.connect
 def _task_finished(task_id=None, task=None, args=None, state=None, **kwargs) -> None:
-    _close_old_connections(task)
+    _close_old_connections(task, starting=False)
     _notes.set(None)
     stats = _task_stats.pop(task_id, None)
     if stats is None:
