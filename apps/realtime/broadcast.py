@@ -1,8 +1,9 @@
 """Send to channel-layer groups from synchronous code (Celery workers, views, admin actions).
 
 Callers put batches on a queue and go on: a chart does not wait for Redis. One daemon thread per
-process sends them one after another, so messages leave in the order they were submitted, and
-sends whatever has queued up meanwhile in one go. A forked child (Celery prefork) starts its own.
+process sends them one after another, so messages leave in the order they were submitted. It
+waits a few milliseconds after a batch arrives (LINGER_S) and sends whatever has queued up by then
+in one go. A forked child (Celery prefork) starts its own thread.
 
 How the thread sends depends on the layer:
 
@@ -52,6 +53,10 @@ logger = logging.getLogger(__name__)
 
 SEND_TIMEOUT_S = 5
 FLUSH_TIMEOUT_S = 10
+# How long the thread waits after a batch arrives before sending it (flush() does not wait): what
+# comes meanwhile goes in the same round trip, and a chart's task ends before the send takes the GIL
+# (with no wait the send ran inside the task's last milliseconds: bench/orchestration.py).
+LINGER_S = 0.003
 # The sent-messages metric is added to Redis at most this often (and on flush), not per batch.
 COUNT_EVERY_S = 1.0
 
@@ -152,9 +157,12 @@ class _Sender:
                 self._count()
                 continue
             taken = [first]
-            while True:  # everything queued meanwhile goes in the same round trip
+            # Linger: whatever is queued meanwhile goes in the same round trip, and the caller
+            # finishes what it was doing (a chart, its task) before this thread takes the GIL.
+            deadline = time.monotonic() + LINGER_S
+            while taken[-1] is not _FLUSH:
                 try:
-                    taken.append(self.queue.get_nowait())
+                    taken.append(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
                 except queue.Empty:
                     break
             batch = [message for item in taken if item is not _FLUSH for message in item]

@@ -101,3 +101,17 @@ def test_sent_messages_are_counted_by_flush():
 
     assert flush(timeout=TIMEOUT)
     assert int(redis.get(EVENTS_SENT_KEY)) - before == 5
+
+
+def test_batches_queued_within_the_linger_leave_in_one_round_trip(monkeypatch):
+    group_send_many(messages("job-47", 1, 1))  # the sender has its publisher for this layer
+    sender = broadcast._get_sender()
+    publish, calls = sender.publish, []
+    monkeypatch.setattr(broadcast, "LINGER_S", 0.5)  # longer than three submits take on any machine
+    monkeypatch.setattr(sender, "publish", lambda batch: (calls.append(len(batch)), publish(batch)))
+
+    for start in (2, 4, 6):
+        sender.submit(messages("job-47", start, 2))
+    assert flush(timeout=TIMEOUT)
+
+    assert calls == [6]
