@@ -10,7 +10,8 @@ the smallest style (72 dpi, 3 x 2 in, PNG only), watched by a WebSocket client. 
   * claim → success: the item's started_at → finished_at minus its own load + compute + render
     time (the claim's transaction, the checkpoints, the chart's CSV and JSON);
   * inside the task: the task's duration in its worker log line (prerun → postrun) minus the same,
-    which adds storing the three files (PNG, CSV, JSON) and the success transaction with its counters and events;
+    which adds storing the three files (PNG, CSV, JSON) and the success transaction with its
+    counters and events;
   * end to end: ((first chart's start → last chart's end) * chart processes - sum of load + compute
     + render) / N, which adds the broker hand-off and whatever keeps a process idle;
   and how much of the task storing the chart's files took (`store_ms` on its log line): a file
