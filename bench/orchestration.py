@@ -45,9 +45,9 @@ from apps.core.queues import QUEUE_PROFILES, Queue
 from apps.core.testing.stack import LiveStack
 
 SQL_LINE = re.compile(r"task charts\.render_item\[.*?\] .* sql=(\d+)")
-TASK_LINE = re.compile(r"task charts\.render_item\[.*?\] args=\[(\d+)\] state=SUCCESS duration_ms=([\d.]+)")
-TASK_CPU = re.compile(r"task charts\.render_item\[.*?\] args=\[(\d+)\] state=SUCCESS .* cpu_ms=([\d.]+)")
-TASK_STORE = re.compile(r"task charts\.render_item\[.*?\] args=\[(\d+)\] state=SUCCESS .* store_ms=([\d.]+)")
+# A chart's log line (apps.core.instrumentation): its item id, then duration_ms, sql, cpu_ms, store_ms.
+TASK_LINE = re.compile(r"task charts\.render_item\[.*?\] args=\[(\d+)\] state=SUCCESS (.*)")
+FIGURE = re.compile(r"(\w+)=([\d.]+)")
 REFERENCE_NOOP_RATE = 1000  # issue #7: raw Celery with Redis, no-op tasks a second "on this machine"
 STYLE = {"dpi": 72, "width": 3, "height": 2, "formats": ["png"]}
 
@@ -112,28 +112,28 @@ def run(stack: LiveStack, items: int) -> None:
             (parse_time(item["finished_at"]) - parse_time(item["started_at"])).total_seconds() * 1000
         )
     in_task = [task - analysis for task, analysis in zip(task_ms, analysis_ms, strict=True)]
+    log = stack.log("worker-charts_cpu")
+    figures = {int(pk): dict(FIGURE.findall(rest)) for pk, rest in TASK_LINE.findall(log)}
+    logged = [
+        (item, analysis, figures[item["id"]])
+        for item, analysis in zip(job["items"], analysis_ms, strict=True)
+        if item["id"] in figures
+    ]
     # The whole task, from the worker's prerun to postrun (its log line): the claim, the analysis,
     # storing the three files (PNG, CSV, JSON) and the success transaction with its events.
-    durations = {int(pk): float(ms) for pk, ms in TASK_LINE.findall(stack.log("worker-charts_cpu"))}
-    whole_task = [
-        durations[item["id"]] - analysis
-        for item, analysis in zip(job["items"], analysis_ms, strict=True)
-        if item["id"] in durations
-    ]
+    whole_task = [float(line["duration_ms"]) - analysis for _, analysis, line in logged]
     # The same in CPU time: the task's process CPU (its sender thread's too) minus the drawing
     # thread's CPU for the analysis. Wall time on a shared VM moves with the host; this does not.
-    task_cpu = {int(pk): float(ms) for pk, ms in TASK_CPU.findall(stack.log("worker-charts_cpu"))}
     cpu_overhead = [
-        task_cpu[item["id"]] - item["timings"]["cpu_ms"]
-        for item in job["items"]
-        if item["id"] in task_cpu and "cpu_ms" in item["timings"]
+        float(line["cpu_ms"]) - item["timings"]["cpu_ms"]
+        for item, _, line in logged
+        if "cpu_ms" in item["timings"]
     ]
-    task_store = {int(pk): float(ms) for pk, ms in TASK_STORE.findall(stack.log("worker-charts_cpu"))}
-    store = [task_store[item["id"]] for item in job["items"] if item["id"] in task_store]
+    store = [float(line["store_ms"]) for _, _, line in logged if "store_ms" in line]
     without_files = [
-        durations[item["id"]] - analysis - task_store[item["id"]]
-        for item, analysis in zip(job["items"], analysis_ms, strict=True)
-        if item["id"] in durations and item["id"] in task_store
+        float(line["duration_ms"]) - analysis - float(line["store_ms"])
+        for _, analysis, line in logged
+        if "store_ms" in line
     ]
     processes = QUEUE_PROFILES[Queue.CHARTS_CPU].concurrency
     # From the first chart's start to the last one's end: the submit request is on its own line.
@@ -141,7 +141,7 @@ def run(stack: LiveStack, items: int) -> None:
         parse_time(i["started_at"]) for i in job["items"]
     )
     end_to_end = (span.total_seconds() * 1000 * processes - sum(analysis_ms)) / items
-    sql = [int(n) for n in SQL_LINE.findall(stack.log("worker-charts_cpu"))][sql_before:]
+    sql = [int(n) for n in SQL_LINE.findall(log)][sql_before:]
 
     print(f"Intelli orchestration — one job of {items} publication-trend charts at {STYLE}")
     print(f"  machine   {machine()}")

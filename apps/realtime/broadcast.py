@@ -72,18 +72,18 @@ class _PubSubPublisher:
         # The layer's per-loop half holds its naming and sharding; it connects only when used
         # from a loop, which this one never is.
         self.naming = RedisPubSubLoopLayer(*layer._args, **layer._kwargs, channel_layer=layer)
-        self.clients: dict[int, redis.Redis] = {}
+        self.clients = {
+            shard: redis.Redis(connection_pool=_blocking_pool(shard.host)) for shard in self.naming._shards
+        }  # connect when first used
 
     def __call__(self, batch: Batch) -> None:
-        pipelines: dict[int, redis.client.Pipeline] = {}
+        pipelines: dict[Any, redis.client.Pipeline] = {}
         for group, message in batch:
             channel = self.naming._get_group_channel_name(group)
             shard = self.naming._get_shard(channel)
-            if id(shard) not in pipelines:
-                if id(shard) not in self.clients:
-                    self.clients[id(shard)] = redis.Redis(connection_pool=_blocking_pool(shard.host))
-                pipelines[id(shard)] = self.clients[id(shard)].pipeline(transaction=False)
-            pipelines[id(shard)].publish(channel, self.layer.serialize(message))
+            if shard not in pipelines:
+                pipelines[shard] = self.clients[shard].pipeline(transaction=False)
+            pipelines[shard].publish(channel, self.layer.serialize(message))
         for pipeline in pipelines.values():
             pipeline.execute()
 
