@@ -69,7 +69,7 @@ format: install-dev
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-## Benchmarks print their figures; see bench/README.md.
+## Benchmarks print their figures; see "Benchmarks" in README.md.
 bench: install-dev
 	$(PY) bench/job_latency.py
 

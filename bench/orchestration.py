@@ -6,7 +6,7 @@ concurrency) on a fresh SQLite database (or DATABASE_URL), uploads the Espacenet
 and submits one job of N items (default 1,000, the most a job may hold) of the publication trend at
 the smallest style (72 dpi, 3 x 2 in, PNG only), watched by a WebSocket client. It prints:
 
-- orchestration overhead per item beyond the analysis itself, two ways:
+- orchestration overhead per item beyond the analysis itself, three ways:
   * claim → success: the item's started_at → finished_at minus its own load + compute + render
     time (the claim's transaction, the checkpoints, the chart's CSV and JSON);
   * inside the task: the task's duration in its worker log line (prerun → postrun) minus the same,
@@ -18,11 +18,16 @@ the smallest style (72 dpi, 3 x 2 in, PNG only), watched by a WebSocket client. 
   system's metadata writes, which move by a factor of ten from one minute to the next on a shared VM;
 - the machine's speed at the time: raw Celery's no-op rate (bench/celery_noop.py), measured first on
   the same Redis, and the inside-the-task overhead scaled to the issue's ~1,000 no-op tasks a second;
+- raw Celery around the same work, measured after the job on the same Redis: a worker of the chart
+  queue's profile running tasks that burn the charts' median CPU time (bench/celery_noop.py), its
+  overhead computed as the end-to-end figure above; and Intelli's end to end minus it, what Intelli
+  adds to Celery per item (the issue's target, measured rather than scaled);
 - SQL statements per item (the workers' per-task log lines);
-- the events a browser receives: persisted and transient, per second over the job.
+- the events a browser receives: persisted and transient, per second over the job, and the channel
+  layer's messages per item (Redis PUBLISH commands).
 
 Target (issue #7): ≤ 3 ms of overhead per item. For scale: raw Celery with Redis runs about 1,000
-no-op tasks a second on this machine, i.e. ~1 ms a task per process.
+no-op tasks a second on this machine, i.e. ~2 ms a task per process.
 
     .venv/bin/python bench/orchestration.py [--items 1000]
 """
@@ -37,7 +42,8 @@ import sys
 import time
 from datetime import datetime
 
-from celery_noop import noop_rate
+import redis
+from celery_noop import chart_shaped_overhead, noop_rate
 from common import bench_stack, cookie_header, machine, ready_dataset, signed_in
 from websockets.sync.client import connect as ws_connect
 
@@ -48,8 +54,15 @@ SQL_LINE = re.compile(r"task charts\.render_item\[.*?\] .* sql=(\d+)")
 # A chart's log line (apps.core.instrumentation): its item id, then duration_ms, sql, cpu_ms, store_ms.
 TASK_LINE = re.compile(r"task charts\.render_item\[.*?\] args=\[(\d+)\] state=SUCCESS (.*)")
 FIGURE = re.compile(r"(\w+)=([\d.]+)")
+BASELINE_TASKS = 300  # raw Celery's chart-shaped tasks (bench/celery_noop.py)
 REFERENCE_NOOP_RATE = 1000  # issue #7: raw Celery with Redis, no-op tasks a second "on this machine"
 STYLE = {"dpi": 72, "width": 3, "height": 2, "formats": ["png"]}
+
+
+def publishes(redis_url: str) -> int:
+    """PUBLISH commands the stack's Redis has run: the pub/sub channel layer's messages."""
+    stats = redis.Redis.from_url(redis_url).info("commandstats")
+    return int(stats.get("cmdstat_publish", {}).get("calls", 0))
 
 
 def parse_time(value: str) -> datetime:
@@ -70,7 +83,8 @@ def main() -> int:
 def run(stack: LiveStack, items: int) -> None:
     # The machine's speed now, on the stack's Redis (another database), before the stack is busy.
     redis_url = stack.env["REDIS_URL"]
-    noop = noop_rate(redis_url[: redis_url.rindex("/")] + "/15")
+    broker = redis_url[: redis_url.rindex("/")] + "/15"
+    noop = noop_rate(broker)
     http = signed_in(stack)
     cookie = cookie_header(http)
     dataset_id = ready_dataset(stack, http)
@@ -81,6 +95,7 @@ def run(stack: LiveStack, items: int) -> None:
 
     payload = {"dataset": dataset_id, "analyses": [{"key": "publication_trend"}] * items, "style": STYLE}
     persisted = transient = 0
+    publishes_before = publishes(redis_url)
     started = time.perf_counter()
     created = http.post(f"{stack.base_url}/api/v1/jobs/", json=payload)
     created.raise_for_status()
@@ -99,6 +114,7 @@ def run(stack: LiveStack, items: int) -> None:
             if event["type"] == "job.finished":
                 break
     wall = time.perf_counter() - started
+    layer_messages = publishes(redis_url) - publishes_before
 
     job = http.get(f"{stack.base_url}/api/v1/jobs/{job_id}/").json()
     if job["status"] != "SUCCESS":
@@ -142,6 +158,11 @@ def run(stack: LiveStack, items: int) -> None:
     )
     end_to_end = (span.total_seconds() * 1000 * processes - sum(analysis_ms)) / items
     sql = [int(n) for n in SQL_LINE.findall(log)][sql_before:]
+    # Raw Celery around the same CPU-bound work, measured now on the same Redis: what Celery alone
+    # costs per task end to end (its parent's fetch, ack and hand-off, competing for the cores).
+    analysis_cpu = statistics.median(item["timings"].get("cpu_ms", 0) for item in job["items"])
+    baseline_tasks = min(items, BASELINE_TASKS)
+    celery_alone = chart_shaped_overhead(broker, cpu_ms=analysis_cpu, tasks=baseline_tasks)
 
     print(f"Intelli orchestration — one job of {items} publication-trend charts at {STYLE}")
     print(f"  machine   {machine()}")
@@ -184,11 +205,23 @@ def run(stack: LiveStack, items: int) -> None:
         f"  overhead end to end           {end_to_end:.2f} ms per item "
         "(first start → last end, * processes - analysis) / items"
     )
+    print(
+        f"    raw Celery, same shape      {celery_alone:.2f} ms per task  ({baseline_tasks} tasks "
+        f"of {analysis_cpu:.0f} ms CPU on the chart queue's profile, nothing of Intelli's)"
+    )
+    print(
+        f"    Intelli beyond raw Celery   {end_to_end - celery_alone:.2f} ms per item   (target ≤ 3 ms: "
+        "end to end minus raw Celery's, same machine, same minutes)"
+    )
     if sql:
         print(f"  SQL statements per item       median {statistics.median(sql):.0f}  max {max(sql)}")
     print(
         f"  events to the browser         {persisted} persisted + {transient} transient in {wall:.1f} s "
         f"= {(persisted + transient) / wall:.0f} per second"
+    )
+    print(
+        f"  channel-layer messages        {layer_messages / items:.2f} per item  (Redis PUBLISHes: the job's "
+        "group and the owner's job list; a batch of events is one)"
     )
 
 
