@@ -3,7 +3,8 @@
 Callers put batches on a queue and go on: a chart does not wait for Redis. One daemon thread per
 process sends them one after another, so messages leave in the order they were submitted. It
 waits a few milliseconds after a batch arrives (LINGER_S) and sends whatever has queued up by then
-in one go. A forked child (Celery prefork) starts its own thread.
+in one go; messages of one type to one group that carry a list of `events` are merged into one
+(in order), so a socket wakes once for them. A forked child (Celery prefork) starts its own thread.
 
 How the thread sends depends on the layer:
 
@@ -55,13 +56,32 @@ SEND_TIMEOUT_S = 5
 FLUSH_TIMEOUT_S = 10
 # How long the thread waits after a batch arrives before sending it (flush() does not wait): what
 # comes meanwhile goes in the same round trip, and a chart's task ends before the send takes the GIL
-# (with no wait the send ran inside the task's last milliseconds: bench/orchestration.py).
-LINGER_S = 0.003
+# (with no wait the send ran inside the task's last milliseconds: bench/orchestration.py). 10 ms
+# covers a chart process's hand-off to its next chart (3-7 ms), so a chart's last events and the
+# next one's first leave as one message; a browser cannot see 10 ms (a screen frame is 16 ms).
+LINGER_S = 0.01
 # The sent-messages metric is added to Redis at most this often (and on flush), not per batch.
 COUNT_EVERY_S = 1.0
 
 Batch = list[tuple[str, dict[str, Any]]]
 _FLUSH = None  # queued by flush(): count what has been sent, now
+
+
+def _merged(batch: Batch) -> Batch:
+    """The batch with each group's consecutive messages of one type that carry `events` merged, in
+    order: the events a chart process commits within LINGER_S reach a socket as one message."""
+    merged: Batch = []
+    last: dict[str, int] = {}  # group -> index in merged of its latest message
+    for group, message in batch:
+        index = last.get(group)
+        if index is not None and isinstance(message.get("events"), list):
+            previous = merged[index][1]
+            if previous.get("type") == message.get("type") and isinstance(previous.get("events"), list):
+                merged[index] = (group, {**previous, "events": previous["events"] + message["events"]})
+                continue
+        last[group] = len(merged)
+        merged.append((group, message))
+    return merged
 
 
 class _PubSubPublisher:
@@ -165,7 +185,7 @@ class _Sender:
                     taken.append(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
                 except queue.Empty:
                     break
-            batch = [message for item in taken if item is not _FLUSH for message in item]
+            batch = _merged([message for item in taken if item is not _FLUSH for message in item])
             try:
                 if batch:
                     self._send(batch)

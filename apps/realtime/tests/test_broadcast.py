@@ -115,3 +115,42 @@ def test_batches_queued_within_the_linger_leave_in_one_round_trip(monkeypatch):
     assert flush(timeout=TIMEOUT)
 
     assert calls == [6]
+
+
+def events_message(*seqs: int) -> dict:
+    return {"type": "job.events", "events": [{"seq": n} for n in seqs]}
+
+
+def test_a_groups_consecutive_event_batches_are_merged_in_order():
+    first, second = events_message(1, 2), events_message(3)
+    batch = [
+        ("job-1", first),
+        ("jobs-user-7", {"type": "jobs.event", "event": {"seq": 2}}),  # another group: no barrier
+        ("job-1", second),
+        ("job-2", events_message(1)),
+        ("job-1", {"type": "job.event", "event": {"seq": None}}),  # another type: a barrier
+        ("job-1", events_message(4)),
+        ("job-1", events_message(5)),
+    ]
+
+    assert broadcast._merged(batch) == [
+        ("job-1", events_message(1, 2, 3)),
+        ("jobs-user-7", {"type": "jobs.event", "event": {"seq": 2}}),
+        ("job-2", events_message(1)),
+        ("job-1", {"type": "job.event", "event": {"seq": None}}),
+        ("job-1", events_message(4, 5)),
+    ]
+    assert first == events_message(1, 2) and second == events_message(3)  # the callers' own untouched
+
+
+async def test_event_batches_queued_within_the_linger_reach_a_socket_as_one_message(monkeypatch):
+    layer, channel = await listen("job-48")
+    group_send_many(messages("job-48", 1, 1))  # the sender has its publisher for this layer
+    assert (await received(layer, channel, 1))[0]["event"]["seq"] == 1
+    monkeypatch.setattr(broadcast, "LINGER_S", 0.5)
+    sender = broadcast._get_sender()
+
+    sender.submit([("job-48", events_message(2, 3))])  # a chart's last events
+    sender.submit([("job-48", events_message(4))])  # the next chart's first, a few ms later
+
+    assert await received(layer, channel, 1) == [events_message(2, 3, 4)]
