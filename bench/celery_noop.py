@@ -7,13 +7,13 @@ Two measurements, both on a fresh worker of CONCURRENCY prefork processes (the c
   second on this machine"; a shared VM's speed moves from one hour to the next, so
   bench/orchestration.py measures this first and prints it beside its own figures. Each task only
   counts itself in Redis (Celery's defaults: prefetch 4, early acks).
-- the overhead of a chart-shaped task: the chart queue's profile (prefetch 1, late acks, a process
-  that dies puts its message back) and a task that keeps a core busy for a given CPU time, as a
-  chart does, and records when it started and ended. Its overhead is computed as
-  bench/orchestration.py computes Intelli's end to end: ((first start → last end) * processes -
-  the tasks' own time) / tasks. What Celery alone costs around a CPU-bound task — its parent's
-  fetch, acknowledgement and hand-off, competing with the busy processes for the cores — so the
-  difference to Intelli's figure is what Intelli adds.
+- the overhead of a chart-shaped task: the chart queue's profile (apps.core.queues: prefetch 1,
+  late acks, a process that dies puts its message back, the time limits) and a task that keeps a
+  core busy for a given CPU time, as a chart does, and records when it started and ended. Its
+  overhead is computed as bench/orchestration.py computes Intelli's end to end: ((first start →
+  last end) * processes - the tasks' own time) / tasks. What Celery alone costs around a CPU-bound
+  task — its parent's fetch, acknowledgement and hand-off, competing with the busy processes for
+  the cores — so the difference to Intelli's figure is what Intelli adds.
 
     .venv/bin/python bench/celery_noop.py [--tasks 2000] [--burn-ms 70 --burn-tasks 300]
     (starts an embedded Redis)
@@ -35,15 +35,21 @@ import redis
 from celery import Celery
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:  # the worker runs from bench/: the project's queue profiles
+    sys.path.insert(0, str(HERE.parent))
+
+from apps.core.queues import QUEUE_PROFILES, Queue, task_options  # noqa: E402
+
 BROKER = os.environ.get("NOOP_BROKER_URL", "redis://127.0.0.1:6379/15")
 COUNTER = "bench:noop:done"
 SPANS = "bench:noop:spans"
-CONCURRENCY = 2
+CHARTS = QUEUE_PROFILES[Queue.CHARTS_CPU]
+CONCURRENCY = CHARTS.concurrency
 
 app = Celery("celery_noop", broker=BROKER)
 app.conf.update(task_ignore_result=True, worker_prefetch_multiplier=4, worker_hijack_root_logger=False)
-if os.environ.get("NOOP_PROFILE") == "charts":  # apps.core.queues: the charts_cpu profile
-    app.conf.update(worker_prefetch_multiplier=1, task_acks_late=True, task_reject_on_worker_lost=True)
+if os.environ.get("NOOP_PROFILE") == "charts":
+    app.conf.update(worker_prefetch_multiplier=CHARTS.prefetch_multiplier)
 
 
 @app.task(name="noop")
@@ -51,7 +57,7 @@ def noop() -> None:
     _counter().incr(COUNTER)
 
 
-@app.task(name="burn")
+@app.task(name="burn", **task_options(Queue.CHARTS_CPU))  # late acks, time limits: a chart's options
 def burn(cpu_ms: float) -> None:
     """Keep the core busy for cpu_ms of this thread's CPU time; record the task's wall span."""
     started = time.time()
@@ -143,7 +149,6 @@ def main() -> int:
     parser.add_argument("--burn-ms", type=float, default=70.0, help="CPU time of a chart-shaped task")
     parser.add_argument("--burn-tasks", type=int, default=300)
     args = parser.parse_args()
-    sys.path.insert(0, str(HERE.parent))
     from apps.core.embedded_redis import free_port, start_redis, stop_redis
 
     with tempfile.TemporaryDirectory() as work:

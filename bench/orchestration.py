@@ -160,7 +160,7 @@ def run(stack: LiveStack, items: int) -> None:
     sql = [int(n) for n in SQL_LINE.findall(log)][sql_before:]
     # Raw Celery around the same CPU-bound work, measured now on the same Redis: what Celery alone
     # costs per task end to end (its parent's fetch, ack and hand-off, competing for the cores).
-    analysis_cpu = statistics.median(item["timings"].get("cpu_ms", 0) for item in job["items"])
+    analysis_cpu = statistics.median(item["timings"]["cpu_ms"] for item in job["items"])
     baseline_tasks = min(items, BASELINE_TASKS)
     celery_alone = chart_shaped_overhead(broker, cpu_ms=analysis_cpu, tasks=baseline_tasks)
 
