@@ -6,7 +6,9 @@ A job socket gets a snapshot on connect, then live events. The client may send
 (`/ws/jobs/<id>/?after_seq=N`), so the replay comes before any live event. Live events carry
 per-job sequence numbers: the consumer never forwards an event twice, and when the channel layer
 dropped some (it is at-most-once, and drops when a socket falls behind) it reads the missing ones
-from the event log before forwarding the next — the browser sees every event, in order. When
+from the event log before forwarding the next — the browser sees every event, in order. An event
+that arrives ahead of an earlier one is held for INTELLI_WS_REORDER_WAIT_S first: two chart
+processes publish independently, so the earlier one is usually milliseconds behind, not lost. When
 nothing arrives for a while on a job that is not finished, the consumer reads the job's last
 sequence number and forwards what the layer dropped: a lost *last* event (`job.finished`), which
 no later event would reveal, still reaches the browser.
@@ -47,6 +49,9 @@ MAX_CLIENT_MESSAGE_BYTES = 4096
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_MANY_MESSAGES = 4429
+# Events a job socket holds while it waits for an earlier one (INTELLI_WS_REORDER_WAIT_S); past
+# this many it reads the missing ones from the event log at once.
+MAX_EARLY_EVENTS = 1000
 
 
 class MessageBudget:
@@ -224,6 +229,9 @@ class JobConsumer(BaseConsumer):
         self.sent_seq = 0
         # Live events, replays and the catch-up all forward under this lock: never twice, in order.
         self.forwarding = asyncio.Lock()
+        # Events that arrived ahead of an earlier one, by sequence number, and the wait for it.
+        self.early: dict[int, dict[str, Any]] = {}
+        self.reordering: asyncio.Task | None = None
         self.last_forwarded = time.monotonic()
         # Join before reading the snapshot: events committed meanwhile arrive after it and are
         # filtered by sequence number, so none falls between the two.
@@ -242,11 +250,11 @@ class JobConsumer(BaseConsumer):
         self.catching_up = asyncio.create_task(self.catch_up())
 
     async def disconnect(self, code):
-        task = getattr(self, "catching_up", None)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):  # its errors were logged
-                await task
+        for task in (getattr(self, "catching_up", None), getattr(self, "reordering", None)):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):  # its errors were logged
+                    await task
         if self.job_id is not None:
             await self.channel_layer.group_discard(job_group(self.job_id), self.channel_name)
 
@@ -322,12 +330,42 @@ class JobConsumer(BaseConsumer):
         async with self.forwarding:
             if seq <= self.sent_seq:
                 return  # already sent (in the snapshot, a replay or a gap fill)
-            await self.fill_gap(upto_seq=seq - 1)
-            if seq <= self.sent_seq:
-                return
-            await self.send_json(event)
-            self.sent_seq = seq
-            self.last_forwarded = time.monotonic()
+            if seq > self.sent_seq + 1 and len(self.early) < MAX_EARLY_EVENTS:
+                self.early[seq] = event  # sent when the earlier ones come, or after the wait
+            else:
+                await self.fill_gap(upto_seq=seq - 1)  # nothing to fill when it follows on
+                if seq > self.sent_seq:
+                    await self.send_json(event)
+                    self.sent_seq = seq
+                    self.last_forwarded = time.monotonic()
+            await self.send_early()
+
+    async def send_early(self) -> None:
+        """Send the held events that now follow on; wait for the earlier ones of the rest.
+
+        Called under the forwarding lock, after anything that may have moved `sent_seq`.
+        """
+        for seq in sorted(self.early):
+            if seq > self.sent_seq + 1:
+                break
+            event = self.early.pop(seq)
+            if seq == self.sent_seq + 1:
+                await self.send_json(event)
+                self.sent_seq = seq
+                self.last_forwarded = time.monotonic()
+        if not self.early and self.reordering is not None:
+            self.reordering.cancel()
+            self.reordering = None
+        elif self.early and self.reordering is None:
+            self.reordering = asyncio.create_task(self.fill_after_wait())
+
+    async def fill_after_wait(self) -> None:
+        """What did not come within the wait was dropped by the channel layer: read it from the log."""
+        await asyncio.sleep(settings.INTELLI_WS_REORDER_WAIT_S)
+        async with self.forwarding:
+            self.reordering = None  # from here on this task is not cancelled by send_early
+            if self.early:
+                await self.fill_gap(upto_seq=max(self.early))
 
     async def fill_gap(self, *, upto_seq: int) -> None:
         """Send the logged events after `sent_seq` up to `upto_seq` (a snapshot if they are too many)."""
@@ -344,6 +382,7 @@ class JobConsumer(BaseConsumer):
                 await self.send_json(earlier)
                 self.sent_seq = max(self.sent_seq, earlier["seq"])
         self.last_forwarded = time.monotonic()
+        await self.send_early()
 
 
 class JobListConsumer(BaseConsumer):

@@ -311,6 +311,11 @@ INTELLI_MAX_REPLAY_EVENTS = 2000
 # A job socket that has forwarded nothing for this long, on a job still running, reads the job's
 # last sequence number and sends what the channel layer dropped (e.g. a lost `job.finished`).
 INTELLI_WS_CATCH_UP_S = env.float("INTELLI_WS_CATCH_UP_S", default=5.0)
+# An event that reaches a job socket ahead of an earlier one waits this long for it before the socket
+# reads the missing ones from the event log: two chart processes publish independently, a few
+# milliseconds apart (bench/orchestration.py: 15 % of charts had one arrive out of order, each a
+# database read on every socket watching the job).
+INTELLI_WS_REORDER_WAIT_S = env.float("INTELLI_WS_REORDER_WAIT_S", default=0.05)
 # Sockets of one ASGI process opening the same job within this many seconds share one snapshot
 # read (500 browsers opening a job read it a handful of times, not 500); a socket given a shared
 # snapshot then sends the events logged since it was read. 0 reads one per socket.

@@ -132,6 +132,51 @@ async def test_dropped_broadcasts_are_filled_from_the_log_and_duplicates_dropped
     await socket.disconnect()
 
 
+async def test_an_event_ahead_of_an_earlier_one_waits_for_it_not_for_the_log(settings, monkeypatch):
+    """Two chart processes publish independently: the later transaction's events may come first."""
+    settings.INTELLI_WS_REORDER_WAIT_S = 5  # past the test's end: a log read here would be a gap fill
+    from apps.realtime import consumers
+
+    reads = []
+    real = consumers.job_events_after
+    monkeypatch.setattr(consumers, "job_events_after", lambda **kw: reads.append(kw) or real(**kw))
+    job = await make_job()
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    await socket.receive_json_from(TIMEOUT)  # snapshot at seq 1
+    first, *later = await add_events(job, 3)  # seq 2, then 3 and 4 (another transaction)
+    layer = get_channel_layer()
+
+    await layer.group_send(job_group(job.pk), {"type": "job.events", "events": later})
+    assert await socket.receive_nothing(0.3)  # held: seq 2 has not been sent
+    await layer.group_send(job_group(job.pk), {"type": "job.events", "events": [first]})
+
+    received = [await socket.receive_json_from(TIMEOUT) for _ in range(3)]
+    assert [e["seq"] for e in received] == [2, 3, 4]
+    assert reads == []
+    assert await socket.receive_nothing(0.3)
+    await socket.disconnect()
+
+
+async def test_a_socket_holding_too_many_early_events_reads_the_missing_ones_at_once(settings, monkeypatch):
+    settings.INTELLI_WS_REORDER_WAIT_S = 30
+    from apps.realtime import consumers
+
+    monkeypatch.setattr(consumers, "MAX_EARLY_EVENTS", 1)
+    job = await make_job()
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    await socket.receive_json_from(TIMEOUT)  # snapshot at seq 1
+    events = await add_events(job, 3)  # seq 2, 3, 4; 2 never comes
+    layer = get_channel_layer()
+
+    await layer.group_send(job_group(job.pk), {"type": "job.event", "event": events[1]})  # held
+    await layer.group_send(job_group(job.pk), {"type": "job.event", "event": events[2]})  # one too many
+
+    received = [await socket.receive_json_from(TIMEOUT) for _ in range(3)]
+    assert [e["seq"] for e in received] == [2, 3, 4]
+    assert await socket.receive_nothing(0.3)
+    await socket.disconnect()
+
+
 async def test_a_transactions_events_arrive_as_one_message_and_leave_one_frame_each():
     job = await make_job()
     socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
