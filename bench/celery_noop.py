@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import redis
 from celery import Celery
 
@@ -82,7 +83,7 @@ def _counter() -> redis.Redis:
 
 def noop_rate(broker_url: str, tasks: int = 2000) -> float:
     """Tasks per second of a fresh CONCURRENCY-process worker on broker_url (its queue is emptied first)."""
-    with _worker(broker_url) as (sender, client):
+    with _worker(broker_url) as (sender, client, _):
         for _ in range(50):  # warm the worker's processes
             sender.send_task("noop")
         _wait(client, 50, timeout=60)
@@ -95,27 +96,31 @@ def noop_rate(broker_url: str, tasks: int = 2000) -> float:
         return tasks / (time.perf_counter() - started)
 
 
-def chart_shaped_overhead(broker_url: str, *, cpu_ms: float, tasks: int = 300) -> float:
-    """Raw Celery's overhead per task (ms, end to end) around tasks that each burn cpu_ms of CPU,
-    on the chart queue's profile."""
-    with _worker(broker_url, profile="charts") as (sender, client):
+def chart_shaped_overhead(broker_url: str, *, cpu_ms: float, tasks: int = 300) -> tuple[float, float]:
+    """Raw Celery around tasks that each burn cpu_ms of CPU, on the chart queue's profile: its
+    overhead per task (ms, end to end) and its parent process's CPU per task (ms)."""
+    with _worker(broker_url, profile="charts") as (sender, client, worker):
         for _ in range(2 * CONCURRENCY):  # warm the worker's processes
             sender.send_task("burn", args=[1.0])
         _wait(client, 2 * CONCURRENCY, timeout=60)
         client.delete(COUNTER, SPANS)
+        parent = psutil.Process(worker.pid)
+        parent_cpu = sum(parent.cpu_times()[:2])
         with sender.producer_or_acquire() as producer:
             for _ in range(tasks):
                 sender.send_task("burn", args=[cpu_ms], producer=producer)
         _wait(client, tasks, timeout=60 + tasks * cpu_ms / 1000)
+        parent_cpu = sum(parent.cpu_times()[:2]) - parent_cpu
         spans = [tuple(map(float, raw.split())) for raw in client.lrange(SPANS, 0, -1)]
     wall_s = max(end for _, end in spans) - min(start for start, _ in spans)
     own_s = sum(end - start for start, end in spans)
-    return (wall_s * CONCURRENCY - own_s) * 1000 / len(spans)
+    return (wall_s * CONCURRENCY - own_s) * 1000 / len(spans), parent_cpu * 1000 / len(spans)
 
 
 @contextlib.contextmanager
-def _worker(broker_url: str, *, profile: str = "") -> Iterator[tuple[Celery, redis.Redis]]:
-    """A fresh worker on broker_url (its queue and counters emptied first), and a client to send with."""
+def _worker(broker_url: str, *, profile: str = "") -> Iterator[tuple[Celery, redis.Redis, subprocess.Popen]]:
+    """A fresh worker on broker_url (its queue and counters emptied first), a client to send with,
+    and the worker's process."""
     env = {**os.environ, "NOOP_BROKER_URL": broker_url, "NOOP_PROFILE": profile}
     client = redis.Redis.from_url(broker_url)
     client.delete(COUNTER, SPANS, "celery")
@@ -125,7 +130,7 @@ def _worker(broker_url: str, *, profile: str = "") -> Iterator[tuple[Celery, red
         cwd=HERE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        yield Celery("celery_noop", broker=broker_url), client
+        yield Celery("celery_noop", broker=broker_url), client, worker
     finally:
         worker.terminate()
         worker.wait(30)
@@ -157,13 +162,14 @@ def main() -> int:
         try:
             url = f"redis://127.0.0.1:{port}/0"
             rate = noop_rate(url, args.tasks)
-            overhead = chart_shaped_overhead(url, cpu_ms=args.burn_ms, tasks=args.burn_tasks)
+            overhead, parent_ms = chart_shaped_overhead(url, cpu_ms=args.burn_ms, tasks=args.burn_tasks)
         finally:
             stop_redis(server)
     print(f"raw Celery, {CONCURRENCY} prefork processes, Redis broker: {rate:,.0f} no-op tasks/s")
     print(
         f"  chart-shaped tasks ({args.burn_ms:g} ms of CPU each; prefetch 1, late acks): "
-        f"{overhead:.2f} ms of overhead per task end to end"
+        f"{overhead:.2f} ms of overhead per task end to end; "
+        f"the worker's parent: {parent_ms:.2f} ms of CPU a task"
     )
     return 0
 

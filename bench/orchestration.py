@@ -42,6 +42,7 @@ import sys
 import time
 from datetime import datetime
 
+import psutil
 import redis
 from celery_noop import chart_shaped_overhead, noop_rate
 from common import bench_stack, cookie_header, machine, ready_dataset, signed_in
@@ -63,6 +64,32 @@ def publishes(redis_url: str) -> int:
     """PUBLISH commands the stack's Redis has run: the pub/sub channel layer's messages."""
     stats = redis.Redis.from_url(redis_url).info("commandstats")
     return int(stats.get("cmdstat_publish", {}).get("calls", 0))
+
+
+def cpu_by_role(stack: LiveStack, redis_url: str) -> dict[str, float]:
+    """CPU seconds (user + system) each part of the stack has used so far."""
+
+    def own(process: psutil.Process) -> float:
+        times = process.cpu_times()
+        return times.user + times.system
+
+    charts = psutil.Process(stack.processes[f"worker-{Queue.CHARTS_CPU.value}"].pid)
+    reaped = charts.cpu_times()  # children that ended (a recycled process) count on their parent
+    roles = {
+        "chart processes": reaped.children_user
+        + reaped.children_system
+        + sum(own(child) for child in charts.children()),
+        "charts worker's parent": own(charts),
+        "daphne": own(psutil.Process(stack.processes["daphne"].pid)),
+        "Redis": own(psutil.Process(redis.Redis.from_url(redis_url).info("server")["process_id"])),
+    }
+    roles["other workers"] = sum(
+        own(process) + sum(own(child) for child in process.children(recursive=True))
+        for name, popen in stack.processes.items()
+        if name.startswith("worker-") and name != f"worker-{Queue.CHARTS_CPU.value}"
+        for process in [psutil.Process(popen.pid)]
+    )
+    return roles
 
 
 def parse_time(value: str) -> datetime:
@@ -96,6 +123,7 @@ def run(stack: LiveStack, items: int) -> None:
     payload = {"dataset": dataset_id, "analyses": [{"key": "publication_trend"}] * items, "style": STYLE}
     persisted = transient = 0
     publishes_before = publishes(redis_url)
+    cpu_before = cpu_by_role(stack, redis_url)
     started = time.perf_counter()
     created = http.post(f"{stack.base_url}/api/v1/jobs/", json=payload)
     created.raise_for_status()
@@ -115,6 +143,7 @@ def run(stack: LiveStack, items: int) -> None:
                 break
     wall = time.perf_counter() - started
     layer_messages = publishes(redis_url) - publishes_before
+    cpu_after = cpu_by_role(stack, redis_url)
 
     job = http.get(f"{stack.base_url}/api/v1/jobs/{job_id}/").json()
     if job["status"] != "SUCCESS":
@@ -162,7 +191,7 @@ def run(stack: LiveStack, items: int) -> None:
     # costs per task end to end (its parent's fetch, ack and hand-off, competing for the cores).
     analysis_cpu = statistics.median(item["timings"]["cpu_ms"] for item in job["items"])
     baseline_tasks = min(items, BASELINE_TASKS)
-    celery_alone = chart_shaped_overhead(broker, cpu_ms=analysis_cpu, tasks=baseline_tasks)
+    celery_alone, celery_parent_ms = chart_shaped_overhead(broker, cpu_ms=analysis_cpu, tasks=baseline_tasks)
 
     print(f"Intelli orchestration — one job of {items} publication-trend charts at {STYLE}")
     print(f"  machine   {machine()}")
@@ -212,6 +241,14 @@ def run(stack: LiveStack, items: int) -> None:
     print(
         f"    Intelli beyond raw Celery   {end_to_end - celery_alone:.2f} ms per item   (target ≤ 3 ms: "
         "end to end minus raw Celery's, same machine, same minutes)"
+    )
+    cpu_ms = {role: (cpu_after[role] - cpu_before[role]) * 1000 / items for role in cpu_after}
+    analysis_cpu_mean = statistics.mean(item["timings"]["cpu_ms"] for item in job["items"])
+    print(
+        f"  CPU per item                  chart processes {cpu_ms.pop('chart processes'):.2f} ms "
+        f"(the analysis: mean {analysis_cpu_mean:.2f} ms), "
+        + ", ".join(f"{role} {value:.2f} ms" for role, value in cpu_ms.items())
+        + f"  (raw Celery's parent: {celery_parent_ms:.2f} ms a task)"
     )
     if sql:
         print(f"  SQL statements per item       median {statistics.median(sql):.0f}  max {max(sql)}")
