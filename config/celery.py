@@ -15,10 +15,15 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "POLA
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
+import logging  # noqa: E402
+
 from celery import Celery  # noqa: E402  (the environment above must be set first)
+from kombu import Connection  # noqa: E402
 from kombu import Queue as KombuQueue  # noqa: E402
 
 from apps.core.queues import Queue  # noqa: E402
+
+logger = logging.getLogger(__name__)
 
 
 def default_pool(platform: str = sys.platform) -> str:
@@ -32,6 +37,35 @@ def route_to_declared_queue(name, args, kwargs, options, task=None, **kw):
     return {"queue": declared} if declared else None
 
 
+def survive_closing_a_broken_channel() -> None:
+    """Keep a worker alive when Redis goes away while it holds unacknowledged messages.
+
+    Celery 5.7's worker, on losing its broker connection, collects the connection and then closes
+    it. Closing its channel restores the channel's unacknowledged messages, which may need the
+    transport's link to the connection that the collect dropped: kombu 5.7 then raises
+    AttributeError ("'NoneType' object has no attribute 'hostname'", from `_connparams`), which
+    its close does not expect, and the worker stops with "Unrecoverable error" instead of
+    reconnecting (seen once in apps/jobs/tests/test_faults.py, a Redis restart mid-job, on a
+    loaded machine). The channel is broken either way: its messages come back after the
+    visibility timeout, as when the restore fails because Redis is down, which kombu already
+    ignores. kombu's own close of the connection ignores AttributeError the same way; this
+    extends that to the channel.
+    """
+    if getattr(Connection.maybe_close_channel, "survives_broken_channels", False):
+        return
+    close_channel = Connection.maybe_close_channel
+
+    def maybe_close_channel(self, channel):
+        try:
+            close_channel(self, channel)
+        except AttributeError:
+            logger.warning("Closed a broken broker channel; its unacknowledged messages come back later")
+
+    maybe_close_channel.survives_broken_channels = True
+    Connection.maybe_close_channel = maybe_close_channel
+
+
+survive_closing_a_broken_channel()
 app = Celery("intelli")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [KombuQueue(q.value, routing_key=q.value) for q in Queue]

@@ -149,3 +149,17 @@ def test_a_retry_is_logged_as_a_warning_with_its_reason(caplog):
     )
     # Celery's own per-task INFO lines (success, retry) are off: ours carry more (instrumentation).
     assert logging.getLogger("celery.app.trace").getEffectiveLevel() == logging.WARNING
+
+
+def test_a_broken_channel_is_closed_without_stopping_the_worker(caplog):
+    """kombu 5.7 raises AttributeError closing a channel whose connection the worker collected
+    after losing Redis; the worker must reconnect, not stop (config.celery)."""
+    from kombu import Connection
+
+    class BrokenChannel:
+        def close(self):
+            raise AttributeError("'NoneType' object has no attribute 'hostname'")
+
+    Connection("memory://").maybe_close_channel(BrokenChannel())
+
+    assert "Closed a broken broker channel" in caplog.text
