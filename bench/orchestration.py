@@ -22,6 +22,9 @@ the smallest style (72 dpi, 3 x 2 in, PNG only), watched by a WebSocket client. 
   queue's profile running tasks that burn the charts' median CPU time (bench/celery_noop.py), its
   overhead computed as the end-to-end figure above; and Intelli's end to end minus it, what Intelli
   adds to Celery per item (the issue's target, measured rather than scaled);
+- the CPU each part of the stack spent per item over the job (the chart processes, against the
+  analysis's own mean; the charts worker's parent, against raw Celery's; daphne; Redis; the other
+  workers), from psutil's counters: on a shared VM, CPU moves less than wall time;
 - SQL statements per item (the workers' per-task log lines);
 - the events a browser receives: persisted and transient, per second over the job, and the channel
   layer's messages per item (Redis PUBLISH commands).
