@@ -77,7 +77,10 @@ def cpu_by_role(stack: LiveStack, redis_url: str) -> dict[str, float]:
     """CPU seconds (user + system) each part of the stack has used so far."""
 
     def own(process: psutil.Process) -> float:
-        times = process.cpu_times()
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:  # ended meanwhile (a database connection closed)
+            return 0.0
         return times.user + times.system
 
     charts = psutil.Process(stack.processes[f"worker-{Queue.CHARTS_CPU.value}"].pid)
@@ -90,6 +93,12 @@ def cpu_by_role(stack: LiveStack, redis_url: str) -> dict[str, float]:
         "daphne": own(psutil.Process(stack.processes["daphne"].pid)),
         "Redis": own(psutil.Process(redis.Redis.from_url(redis_url).info("server")["process_id"])),
     }
+    if stack.env["DATABASE_URL"].startswith("postgres"):
+        # Every server process on this machine (backends, WAL writer, checkpointer): the bench's
+        # database is the only busy one.
+        roles["PostgreSQL"] = sum(
+            own(process) for process in psutil.process_iter(["name"]) if process.info["name"] == "postgres"
+        )
     roles["other workers"] = sum(
         own(process) + sum(own(child) for child in process.children(recursive=True))
         for name, popen in stack.processes.items()
