@@ -99,11 +99,13 @@ def cpu_by_role(stack: LiveStack, redis_url: str) -> dict[str, float]:
         roles["PostgreSQL"] = sum(
             own(process) for process in psutil.process_iter(["name"]) if process.info["name"] == "postgres"
         )
-    roles["other workers"] = sum(
-        own(process) + sum(own(child) for child in process.children(recursive=True))
+    others = [
+        psutil.Process(popen.pid)
         for name, popen in stack.processes.items()
         if name.startswith("worker-") and name != f"worker-{Queue.CHARTS_CPU.value}"
-        for process in [psutil.Process(popen.pid)]
+    ]
+    roles["other workers"] = sum(
+        own(process) for worker in others for process in [worker, *worker.children(recursive=True)]
     )
     return roles
 

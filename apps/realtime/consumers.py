@@ -364,8 +364,12 @@ class JobConsumer(BaseConsumer):
         await asyncio.sleep(settings.INTELLI_WS_REORDER_WAIT_S)
         async with self.forwarding:
             self.reordering = None  # from here on this task is not cancelled by send_early
-            if self.early:
+            if not self.early:
+                return
+            try:
                 await self.fill_gap(upto_seq=max(self.early))
+            except Exception:  # the next event or the quiet-interval catch-up tries again
+                logger.warning("Reading the missing events of job %s failed", self.job_id, exc_info=True)
 
     async def fill_gap(self, *, upto_seq: int) -> None:
         """Send the logged events after `sent_seq` up to `upto_seq` (a snapshot if they are too many)."""

@@ -177,6 +177,39 @@ async def test_a_socket_holding_too_many_early_events_reads_the_missing_ones_at_
     await socket.disconnect()
 
 
+async def test_a_failed_read_after_the_wait_is_logged_and_the_next_event_tries_again(
+    settings, monkeypatch, caplog
+):
+    settings.INTELLI_WS_REORDER_WAIT_S = 0.05
+    from apps.realtime import consumers
+
+    reads = []
+    real = consumers.job_events_after
+
+    def flaky(**kwargs):
+        reads.append(kwargs)
+        if len(reads) == 1:
+            raise RuntimeError("database unavailable")
+        return real(**kwargs)
+
+    monkeypatch.setattr(consumers, "job_events_after", flaky)
+    job = await make_job()
+    socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
+    await socket.receive_json_from(TIMEOUT)  # snapshot at seq 1
+    events = await add_events(job, 3)  # seq 2, 3, 4; 2 never comes
+    layer = get_channel_layer()
+
+    await layer.group_send(job_group(job.pk), {"type": "job.event", "event": events[1]})
+    assert await socket.receive_nothing(0.3)  # held, and the read after the wait failed
+    assert "Reading the missing events of job" in caplog.text
+    await layer.group_send(job_group(job.pk), {"type": "job.event", "event": events[2]})
+
+    received = [await socket.receive_json_from(TIMEOUT) for _ in range(3)]
+    assert [e["seq"] for e in received] == [2, 3, 4]
+    assert len(reads) == 2
+    await socket.disconnect()
+
+
 async def test_a_transactions_events_arrive_as_one_message_and_leave_one_frame_each():
     job = await make_job()
     socket, _ = await connect(f"/ws/jobs/{job.pk}/", job.owner)
