@@ -14,12 +14,15 @@ machinery around it. Any other storage (S3 in production) goes through its `save
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.utils._os import safe_makedirs
+
+logger = logging.getLogger(__name__)
 
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
@@ -52,6 +55,16 @@ def write_files(files: Mapping[str, bytes], *, storage: Storage = default_storag
                 view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
+
+
+def delete_files(names: Iterable[str], *, storage: Storage = default_storage) -> None:
+    """Delete each name, logging (not raising) a failure: what stays is no longer referenced, and
+    the orphan sweep (apps.jobs.housekeeping) removes it later."""
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete %s; the orphan sweep will", name, exc_info=True)
 
 
 def _open(storage: FileSystemStorage, full_path: str) -> int:

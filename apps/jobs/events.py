@@ -172,20 +172,47 @@ def emit_events(
         for i, e in enumerate(events)
     ]
     _insert_events(rows)
+    broadcast_events(job=job, rows=rows, summary=summary)
+    return rows
+
+
+def logged_events(
+    *, job_id: int, logged: Sequence[dict[str, Any]], trace: str, at: datetime
+) -> list[JobEvent]:
+    """The rows of events the database wrote itself (PostgreSQL's claim and success, see apps.jobs
+    migration 0004), from what it returned of them: their item, number, type and data."""
+    return [
+        JobEvent(
+            job_id=job_id,
+            item_id=entry["item"],
+            seq=entry["seq"],
+            type=entry["type"],
+            data=entry["data"],
+            trace_id=trace,
+            created_at=at,
+        )
+        for entry in logged
+    ]
+
+
+def broadcast_events(*, job: Job, rows: Sequence[JobEvent], summary: dict[str, Any] | None = None) -> None:
+    """Broadcast persisted events once the surrounding transaction commits (at once in autocommit)."""
+    if not rows:
+        return
+    last = rows[-1]
     # One channel-layer message for the batch: a group send costs a few Redis round trips per call.
     messages = [(job_group(job.pk), {"type": "job.events", "events": [event_envelope(row) for row in rows]})]
     if summary is not None:
         update = envelope(
             type=EventType.JOB_UPDATED,
             job_id=job.pk,
-            seq=last_seq,
-            at=rows[-1].created_at,
+            seq=last.seq,
+            at=last.created_at,
             data=summary,
-            trace=trace or None,
+            trace=last.trace_id or None,
         )
         messages.append((user_jobs_group(job.owner_id), {"type": "jobs.event", "event": update}))
     transaction.on_commit(lambda: group_send_many(messages))
-    return rows
 
 
 def _insert_events(rows: Sequence[JobEvent]) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 
@@ -82,7 +84,11 @@ def artifact_path(item: ImageTask, kind: str) -> str:
     # One directory per job, not per chart: a directory is one more file-system write on every
     # chart (0.1-1.5 ms on a shared VM's disk; see bench/orchestration.py). Older rows keep the
     # paths they were stored under.
-    return f"jobs/{item.job_id}/items/{item.pk}-{item.analysis_key}.{kind}"
+    # Named after the claim that drew it (its message and attempt): the files are written before
+    # the row says they are there (apps.jobs.services.item_succeed), so two claims of one item
+    # never write the same name, and a claim that lost deletes only its own.
+    claim = hashlib.blake2s(f"{item.claim_id}:{item.attempts}".encode(), digest_size=5).hexdigest()
+    return f"jobs/{item.job_id}/items/{item.pk}-{item.analysis_key}-{claim}.{kind}"
 
 
 class ImageTask(models.Model):

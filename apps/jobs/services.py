@@ -25,7 +25,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -37,17 +37,20 @@ from pydantic import ValidationError
 
 from apps.core.broker import ensure_broker_reachable
 from apps.core.exceptions import ApplicationError
-from apps.core.files import write_files
+from apps.core.files import delete_files, write_files
 from apps.core.instrumentation import note
 from apps.core.redis import get_redis
 from apps.datasets.models import Dataset, DatasetStatus
+from apps.ops.tracing import current_trace_id
 
 from .events import (
     EventType,
     NewEvent,
+    broadcast_events,
     emit_events,
     item_state,
     job_summary,
+    logged_events,
     send_transient,
     transient_throttle,
 )
@@ -352,12 +355,23 @@ def item_claim(*, item_id: int, claim_id: str, worker: str) -> ImageTask | None:
     Only the message whose id the item holds may run it; a redelivery of that message (after a
     worker crash) takes a RUNNING item over, any other message finds zero rows and leaves.
 
-    This runs once per chart, so it is one transaction of few statements (bench/orchestration.py):
-    the claim itself (UPDATE … RETURNING the item and its job's current state), the job with its
-    dataset when this process has not read them yet, the job's move to RUNNING when this is its
-    first chart, and the events.
+    This runs once per chart, so it is one round trip on PostgreSQL (a function, see
+    `_claim_call`) and one transaction of few statements elsewhere (`_claim_statements`).
     """
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        item = _claim_call(item_id=item_id, claim_id=claim_id, worker=worker, now=now)
+    else:
+        item = _claim_statements(item_id=item_id, claim_id=claim_id, worker=worker, now=now)
+    if item is None:
+        _give_up_if_worn_out(item_id=item_id, claim_id=claim_id)
+    return item
+
+
+def _claim_statements(*, item_id: int, claim_id: str, worker: str, now: datetime) -> ImageTask | None:
+    """The claim as one transaction: the claim itself (UPDATE … RETURNING the item and its job's
+    current state), the job with its dataset when this process has not read them yet, the job's
+    move to RUNNING when this is its first chart, and the events."""
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
@@ -373,40 +387,100 @@ def item_claim(*, item_id: int, claim_id: str, worker: str) -> ImageTask | None:
                 ],
             )
             claimed = cursor.fetchone()
-        if claimed is not None:
-            job_id, position, analysis_key, analysis_version, params, attempts = claimed[:6]
-            job = _running_job(job_id, current=claimed[6:])
-            item = ImageTask(
-                pk=item_id,
-                job=job,
-                position=position,
-                analysis_key=analysis_key,
-                analysis_version=analysis_version,
-                params=json.loads(params) if isinstance(params, str) else params,
-                status=ItemStatus.RUNNING,
-                progress=0,
-                attempts=attempts,
-                claim_id=claim_id,
-                worker=worker,
-                started_at=now,
+        if claimed is None:
+            return None
+        job_id, position, analysis_key, analysis_version, params, attempts = claimed[:6]
+        job = _running_job(job_id, current=claimed[6:])
+        item = _running_item(
+            item_id=item_id,
+            job=job,
+            claim_id=claim_id,
+            worker=worker,
+            now=now,
+            fields={
+                "position": position,
+                "analysis_key": analysis_key,
+                "analysis_version": analysis_version,
+                "params": params,
+                "attempts": attempts,
+            },
+        )
+        events = []
+        if job.status == JobStatus.PENDING and (
+            Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
+                status=JobStatus.RUNNING, started_at=now
             )
-            events = []
-            if job.status == JobStatus.PENDING and (
-                Job.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(
-                    status=JobStatus.RUNNING, started_at=now
-                )
-            ):
-                job.status = JobStatus.RUNNING
-                events.append(
-                    NewEvent(
-                        EventType.JOB_STATUS, {"status": JobStatus.RUNNING, "previous": JobStatus.PENDING}
-                    )
-                )
-            events.append(NewEvent(EventType.ITEM_STATUS, item_state(item), item_id=item.pk))
-            emit_events(job=job, events=events, summary=job_summary(job) if len(events) > 1 else None)
-            return item
-    _give_up_if_worn_out(item_id=item_id, claim_id=claim_id)
-    return None
+        ):
+            job.status = JobStatus.RUNNING
+            events.append(
+                NewEvent(EventType.JOB_STATUS, {"status": JobStatus.RUNNING, "previous": JobStatus.PENDING})
+            )
+        events.append(NewEvent(EventType.ITEM_STATUS, item_state(item), item_id=item.pk))
+        emit_events(job=job, events=events, summary=job_summary(job) if len(events) > 1 else None)
+    return item
+
+
+def _claim_call(*, item_id: int, claim_id: str, worker: str, now: datetime) -> ImageTask | None:
+    """The claim as one statement in autocommit: PostgreSQL's `intelli_item_claim` (migration
+    0004) makes the statements of `_claim_statements` and returns what they returned."""
+    trace = current_trace_id() or ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT intelli_item_claim(%s, %s, %s, %s, %s, %s)",
+            [item_id, claim_id, worker, now, settings.INTELLI_MAX_ITEM_ATTEMPTS, trace],
+        )
+        (claimed,) = cursor.fetchone()
+    if claimed is None:
+        return None
+    claimed = _json(claimed)
+    state = claimed["job"]
+    job = _running_job(
+        state["id"],
+        current=(state["created_at"], state["canonical_prefix"], state["applicant_aliases"], state["status"]),
+    )
+    _take_counters(job, state)
+    item = _running_item(
+        item_id=item_id, job=job, claim_id=claim_id, worker=worker, now=now, fields=claimed["item"]
+    )
+    rows = logged_events(job_id=job.pk, logged=claimed["events"], trace=trace, at=now)
+    broadcast_events(job=job, rows=rows, summary=job_summary(job) if len(rows) > 1 else None)
+    return item
+
+
+def _json(value: Any) -> Any:
+    """A JSON value as a database driver returned it (Django has psycopg hand jsonb over as text)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _take_counters(job: Job, state: dict[str, Any]) -> None:
+    job.status, job.total, job.succeeded, job.failed, job.cancelled, job.event_seq = (
+        state["status"],
+        state["total"],
+        state["succeeded"],
+        state["failed"],
+        state["cancelled"],
+        state["event_seq"],
+    )
+
+
+def _running_item(
+    *, item_id: int, job: Job, claim_id: str, worker: str, now: datetime, fields: dict[str, Any]
+) -> ImageTask:
+    """The claimed item, built from what its claim returned (no read)."""
+    return ImageTask(
+        pk=item_id,
+        job=job,
+        position=fields["position"],
+        analysis_key=fields["analysis_key"],
+        analysis_version=fields["analysis_version"],
+        params=_json(fields["params"]),
+        status=ItemStatus.RUNNING,
+        progress=0,
+        attempts=fields["attempts"],
+        claim_id=claim_id,
+        worker=worker,
+        started_at=now,
+    )
 
 
 # A chart process draws a job's charts one after the other: its row and its dataset's are read
@@ -506,14 +580,59 @@ def item_succeed(
 ) -> bool:
     """Store the artifacts and mark the item done. False if it was cancelled or taken meanwhile.
 
-    The conditional update comes first (and locks the row), the files are written after it inside
-    the same transaction: a failed write rolls the update back, and an item that lost its claim
-    never writes a file.
+    The files go first, under names of this claim (`artifact_path`), then one conditional update
+    records them: one round trip on PostgreSQL (`_succeed_call`), one transaction elsewhere
+    (`_succeed_statements`). A claim that lost (the item was cancelled, or another delivery of its
+    message finished it first) deletes its own files and leaves. A failed write raises before the
+    row moves; files left by a crash between the two are swept (apps.jobs.housekeeping).
     """
     paths = {
         kind: artifact_path(item, extension) for kind, extension in ARTIFACT_KINDS.items() if kind in outputs
     }
+    writing = time.perf_counter()
+    try:
+        write_files({path: outputs[kind] for kind, path in paths.items()})
+    except OSError:
+        delete_files(paths.values())
+        raise
+    note(store_ms=(time.perf_counter() - writing) * 1000)  # on the task's log line
     now = timezone.now()
+    done = {"status": ItemStatus.SUCCESS, "progress": 100, "error": ""}
+    item_events = [
+        NewEvent(
+            EventType.ITEM_ARTIFACT, {"item": item.pk, "artifacts": dict.fromkeys(paths, True)}, item.pk
+        ),
+        NewEvent(EventType.ITEM_STATUS, {**item_state(item), **done}, item_id=item.pk),
+    ]
+    record = _succeed_call if connection.vendor == "postgresql" else _succeed_statements
+    if not record(
+        item=item, claim_id=claim_id, paths=paths, timings=timings, now=now, item_events=item_events
+    ):
+        delete_files(paths.values())
+        return False
+    for kind, path in paths.items():
+        setattr(item, kind, path)
+    item.status, item.progress, item.error, item.finished_at, item.timings = (
+        ItemStatus.SUCCESS,
+        100,
+        "",
+        now,
+        timings,
+    )
+    return True
+
+
+def _succeed_statements(
+    *,
+    item: ImageTask,
+    claim_id: str,
+    paths: dict[str, str],
+    timings: dict[str, Any],
+    now: datetime,
+    item_events: list[NewEvent],
+) -> bool:
+    """The success as one transaction: the item's conditional update, then the job's counters (and
+    its end, if this was its last item) with the events (`_finish_item`)."""
     table = connection.ops.quote_name(ImageTask._meta.db_table)
     artifact_columns = "".join(f", {connection.ops.quote_name(kind)} = %s" for kind in paths)
     with transaction.atomic():
@@ -531,24 +650,53 @@ def item_succeed(
                     claim_id,
                 ],
             )
-            updated = cursor.rowcount
-        if not updated:
-            return False
-        writing = time.perf_counter()
-        write_files({path: outputs[kind] for kind, path in paths.items()})
-        note(store_ms=(time.perf_counter() - writing) * 1000)  # on the task's log line
-        for kind, path in paths.items():
-            setattr(item, kind, path)
-        item.status, item.progress, item.finished_at, item.timings = ItemStatus.SUCCESS, 100, now, timings
-        artifact = {"item": item.pk, "artifacts": dict.fromkeys(paths, True)}
-        _finish_item(
-            item=item,
-            outcome=ItemStatus.SUCCESS,
-            item_events=[
-                NewEvent(EventType.ITEM_ARTIFACT, artifact, item_id=item.pk),
-                NewEvent(EventType.ITEM_STATUS, item_state(item), item_id=item.pk),
+            if not cursor.rowcount:
+                return False
+        _finish_item(item=item, outcome=ItemStatus.SUCCESS, item_events=item_events)
+    return True
+
+
+def _succeed_call(
+    *,
+    item: ImageTask,
+    claim_id: str,
+    paths: dict[str, str],
+    timings: dict[str, Any],
+    now: datetime,
+    item_events: list[NewEvent],
+) -> bool:
+    """The success as one statement in autocommit: PostgreSQL's `intelli_item_succeed` (migration
+    0004) makes the statements of `_succeed_statements` and returns the job's counters, its end
+    and the events it wrote."""
+    trace = current_trace_id() or ""
+    events = [{"item": event.item_id, "type": str(event.type), "data": event.data} for event in item_events]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT intelli_item_succeed(%s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s::jsonb, %s)",
+            [
+                item.pk,
+                claim_id,
+                now,
+                json.dumps(timings),
+                *(paths.get(kind) for kind in ARTIFACT_KINDS),
+                json.dumps(events),
+                trace,
             ],
         )
+        (result,) = cursor.fetchone()
+    if result is None:
+        return False
+    result = _json(result)
+    job = item.job
+    _take_counters(job, result["job"])
+    ended = result["ended"]
+    if ended is not None:
+        job.finished_at = now
+    rows = logged_events(job_id=job.pk, logged=result["events"], trace=trace, at=now)
+    broadcast_events(job=job, rows=rows, summary=job_summary(job))
+    if ended is not None:
+        job_id = job.pk  # after the events' broadcast, as _finish_item orders them
+        transaction.on_commit(lambda: _send_job_finished(job_id, ended), robust=True)
     return True
 
 

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from enum import StrEnum
 
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
+from apps.core.files import delete_files
 from apps.jobs.models import ImageTask
 
 from .models import NAME_MAX_LENGTH, ChartGroup, Publication, Tag
 from .selectors import exclude_published, owned_charts
-
-logger = logging.getLogger(__name__)
 
 # One bulk request touches at most this many charts (one IN list, one M2M insert).
 MAX_BULK_ITEMS = 1000
@@ -193,16 +190,8 @@ def drafts_delete(*, owner, item_ids: Sequence[int]) -> int:
         Tag.items.through.objects.filter(imagetask_id__in=[row[0] for row in rows]).delete()
         ChartGroup.items.through.objects.filter(imagetask_id__in=[row[0] for row in rows]).delete()
         paths = [path for row in rows for path in row[1:] if path]
-        transaction.on_commit(lambda: _delete_files(paths))
+        transaction.on_commit(lambda: delete_files(paths))
     return len(rows)
-
-
-def _delete_files(paths: Sequence[str]) -> None:
-    for path in paths:
-        try:
-            default_storage.delete(path)
-        except OSError:
-            logger.warning("Could not delete %s; it is no longer referenced", path, exc_info=True)
 
 
 def charts_bulk(
