@@ -1,7 +1,8 @@
-"""Write files the product generates (chart artifacts) to the default storage, replacing any old copy.
+"""Write and delete files the product generates (chart artifacts) in the default storage.
 
-Names here come from code (`artifact_path`), never from a user, and storage is configured to
-overwrite (STORAGES in config.settings.base): a chart drawn again replaces its files.
+Names here come from code (`artifact_path`: one set of names per claim of a chart), never from a
+user, and storage is configured to overwrite (STORAGES in config.settings.base): a name written
+again (a test, a storage that kept a half-written file) is replaced, not renamed.
 
 On the local file system (`make run`, one server) the files are written with one `open` each,
 through the storage's own `path()` (which refuses names outside its root), its permissions and
