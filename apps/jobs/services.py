@@ -575,6 +575,18 @@ def item_checkpoint(*, item: ImageTask, progress: int, stage: str) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class _Success:
+    """What a chart's success records: its files, already written, and its events."""
+
+    item: ImageTask
+    claim_id: str
+    paths: dict[str, str]
+    timings: dict[str, Any]
+    now: datetime
+    item_events: list[NewEvent]
+
+
 def item_succeed(
     *, item: ImageTask, claim_id: str, outputs: dict[str, bytes], timings: dict[str, Any]
 ) -> bool:
@@ -605,9 +617,7 @@ def item_succeed(
         NewEvent(EventType.ITEM_STATUS, {**item_state(item), **done}, item_id=item.pk),
     ]
     record = _succeed_call if connection.vendor == "postgresql" else _succeed_statements
-    if not record(
-        item=item, claim_id=claim_id, paths=paths, timings=timings, now=now, item_events=item_events
-    ):
+    if not record(_Success(item, claim_id, paths, timings, now, item_events)):
         delete_files(paths.values())
         return False
     for kind, path in paths.items():
@@ -622,17 +632,10 @@ def item_succeed(
     return True
 
 
-def _succeed_statements(
-    *,
-    item: ImageTask,
-    claim_id: str,
-    paths: dict[str, str],
-    timings: dict[str, Any],
-    now: datetime,
-    item_events: list[NewEvent],
-) -> bool:
+def _succeed_statements(success: _Success) -> bool:
     """The success as one transaction: the item's conditional update, then the job's counters (and
     its end, if this was its last item) with the events (`_finish_item`)."""
+    item, paths = success.item, success.paths
     table = connection.ops.quote_name(ImageTask._meta.db_table)
     artifact_columns = "".join(f", {connection.ops.quote_name(kind)} = %s" for kind in paths)
     with transaction.atomic():
@@ -642,43 +645,35 @@ def _succeed_statements(
                 f"error = ''{artifact_columns} WHERE id = %s AND status = %s AND claim_id = %s",
                 [
                     ItemStatus.SUCCESS,
-                    connection.ops.adapt_datetimefield_value(now),
-                    connection.ops.adapt_json_value(timings, None),
+                    connection.ops.adapt_datetimefield_value(success.now),
+                    connection.ops.adapt_json_value(success.timings, None),
                     *paths.values(),
                     item.pk,
                     ItemStatus.RUNNING,
-                    claim_id,
+                    success.claim_id,
                 ],
             )
             if not cursor.rowcount:
                 return False
-        _finish_item(item=item, outcome=ItemStatus.SUCCESS, item_events=item_events)
+        _finish_item(item=item, outcome=ItemStatus.SUCCESS, item_events=success.item_events)
     return True
 
 
-def _succeed_call(
-    *,
-    item: ImageTask,
-    claim_id: str,
-    paths: dict[str, str],
-    timings: dict[str, Any],
-    now: datetime,
-    item_events: list[NewEvent],
-) -> bool:
+def _succeed_call(success: _Success) -> bool:
     """The success as one statement in autocommit: PostgreSQL's `intelli_item_succeed` (migration
     0004) makes the statements of `_succeed_statements` and returns the job's counters, its end
     and the events it wrote."""
-    trace = current_trace_id() or ""
-    events = [{"item": event.item_id, "type": str(event.type), "data": event.data} for event in item_events]
+    trace, now = current_trace_id() or "", success.now
+    events = [{"item": e.item_id, "type": str(e.type), "data": e.data} for e in success.item_events]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT intelli_item_succeed(%s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s::jsonb, %s)",
             [
-                item.pk,
-                claim_id,
+                success.item.pk,
+                success.claim_id,
                 now,
-                json.dumps(timings),
-                *(paths.get(kind) for kind in ARTIFACT_KINDS),
+                json.dumps(success.timings),
+                *(success.paths.get(kind) for kind in ARTIFACT_KINDS),
                 json.dumps(events),
                 trace,
             ],
@@ -687,7 +682,7 @@ def _succeed_call(
     if result is None:
         return False
     result = _json(result)
-    job = item.job
+    job = success.item.job
     _take_counters(job, result["job"])
     ended = result["ended"]
     if ended is not None:
