@@ -80,14 +80,16 @@ class Job(models.Model):
         return round(self.done / self.total, 4) if self.total else 0.0
 
 
-def artifact_path(item: ImageTask, kind: str) -> str:
+def artifact_path(item: ImageTask, kind: str, *, attempt: int | None = None) -> str:
     # One directory per job, not per chart: a directory is one more file-system write on every
     # chart (0.1-1.5 ms on a shared VM's disk; see bench/orchestration.py). Older rows keep the
     # paths they were stored under.
     # Named after the claim that drew it (its message and attempt): the files are written before
     # the row says they are there (apps.jobs.services.item_succeed), so two claims of one item
-    # never write the same name, and a claim that lost deletes only its own.
-    claim = hashlib.blake2s(f"{item.claim_id}:{item.attempts}".encode(), digest_size=5).hexdigest()
+    # never write the same name, and a claim that lost deletes only its own. `attempt`: an earlier
+    # attempt of the same claim (default: the item's own).
+    attempt = item.attempts if attempt is None else attempt
+    claim = hashlib.blake2s(f"{item.claim_id}:{attempt}".encode(), digest_size=5).hexdigest()
     return f"jobs/{item.job_id}/items/{item.pk}-{item.analysis_key}-{claim}.{kind}"
 
 

@@ -596,7 +596,9 @@ def item_succeed(
     records them: one round trip on PostgreSQL (`_succeed_call`), one transaction elsewhere
     (`_succeed_statements`). A claim that lost (the item was cancelled, or another delivery of its
     message finished it first) deletes its own files and leaves. A failed write raises before the
-    row moves; files left by a crash between the two are swept (apps.jobs.housekeeping).
+    row moves. An earlier attempt of the claim that stopped between the two (its worker killed, its
+    database connection dropped: the task is retried) left files under its own names; the attempt
+    that records the item deletes them. Anything else left over is swept (apps.jobs.housekeeping).
     """
     paths = {
         kind: artifact_path(item, extension) for kind, extension in ARTIFACT_KINDS.items() if kind in outputs
@@ -620,6 +622,11 @@ def item_succeed(
     if not record(_Success(item, claim_id, paths, timings, now, item_events)):
         delete_files(paths.values())
         return False
+    delete_files(
+        artifact_path(item, ARTIFACT_KINDS[kind], attempt=attempt)
+        for attempt in range(1, item.attempts)
+        for kind in paths
+    )
     for kind, path in paths.items():
         setattr(item, kind, path)
     item.status, item.progress, item.error, item.finished_at, item.timings = (

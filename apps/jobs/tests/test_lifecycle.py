@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import threading
+from unittest.mock import Mock
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.core.exceptions import ApplicationError
@@ -213,6 +214,26 @@ class TestFinish:
             for name in (stored.png.name, stored.svg.name, stored.data_csv.name, stored.data_json.name)
         )
         assert default_storage.open(stored.png.name).read() == OUTPUTS["png"]
+
+    def test_an_attempt_that_stopped_after_writing_leaves_no_file_once_the_item_is_done(self, monkeypatch):
+        # The database connection drops between the files and the update: the task is retried, and
+        # its next attempt writes under its own names. Only the recorded files may stay.
+        job = job_with_items(1)
+        first = claim(job.items.get())
+        with monkeypatch.context() as patched:
+            for record in ("_succeed_statements", "_succeed_call"):
+                patched.setattr(f"apps.jobs.services.{record}", Mock(side_effect=OperationalError("gone")))
+            with pytest.raises(OperationalError):
+                item_succeed(item=first, claim_id="t0", outputs=OUTPUTS, timings={})
+        assert len(stored_files(job)) == len(OUTPUTS)
+        retried = claim(job.items.get())
+
+        assert item_succeed(item=retried, claim_id="t0", outputs=OUTPUTS, timings={})
+
+        stored = ImageTask.objects.get(pk=retried.pk)
+        assert sorted(stored_files(job)) == sorted(
+            getattr(stored, kind).name.rsplit("/", 1)[1] for kind in OUTPUTS
+        )
 
     def test_a_failed_write_leaves_the_item_running_and_no_file(self, monkeypatch):
         job = job_with_items(1)
