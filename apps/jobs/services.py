@@ -69,6 +69,8 @@ logger = logging.getLogger(__name__)
 # A job is one transaction and one message per chart; past this a request is surely a mistake.
 MAX_ITEMS_PER_JOB = 1000
 CANCEL_FLAG_TTL_S = 3600
+# Render messages sent in one broker round trip: the first charts start while the rest are sent.
+ENQUEUE_BATCH = 100
 
 ARTIFACT_KINDS = {"png": "png", "svg": "svg", "data_csv": "csv", "data_json": "json"}
 
@@ -282,15 +284,24 @@ def new_ticket() -> str:
 
 
 def enqueue_items(tickets: Sequence[tuple[int, str]]) -> None:
-    """Send one render message per (item id, ticket). Runs after commit; a broker failure fails the items."""
+    """Send one render message per (item id, ticket). Runs after commit; a broker failure fails the items.
+
+    The messages go ENQUEUE_BATCH at a time, each batch one round trip to Redis (kombu's
+    `Producer.batch`, a pipeline; a broker without batches gets them one by one on one producer).
+    One by one, a 1,000-chart job took the request ~1,000 round trips. A batch that fails may have
+    been delivered in part: its items and every later one fail with a reason, and a message that
+    did arrive for a failed item finds nothing to run (its claim needs the item PENDING or RUNNING).
+    """
     from apps.charts.tasks import render_item  # charts depends on jobs, not the reverse
 
-    for index, (item_id, ticket) in enumerate(tickets):
+    for start in range(0, len(tickets), ENQUEUE_BATCH):
         try:
-            render_item.apply_async(args=[item_id], task_id=ticket)
+            with render_item.app.producer_or_acquire() as producer, producer.batch():
+                for item_id, ticket in tickets[start : start + ENQUEUE_BATCH]:
+                    render_item.apply_async(args=[item_id], task_id=ticket, producer=producer)
         except Exception:
-            logger.exception("Could not enqueue item %s", item_id)
-            for stranded, _ in tickets[index:]:
+            logger.exception("Could not enqueue items %s and later", tickets[start][0])
+            for stranded, _ in tickets[start:]:
                 item_fail(
                     item_id=stranded,
                     error="The task queue was unreachable when this chart was submitted; retry it.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from unittest.mock import Mock
@@ -11,11 +12,17 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import OperationalError, close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
+from kombu.exceptions import BatchPublishError
+from kombu.transport.redis import PublishBatch
 
 from apps.core.exceptions import ApplicationError
+from apps.core.queues import Queue
+from apps.core.redis import get_redis
 from apps.jobs.events import item_state, job_summary
 from apps.jobs.models import ImageTask, ItemStatus, Job, JobEvent, JobStatus, artifact_path
 from apps.jobs.services import (
+    ENQUEUE_BATCH,
+    enqueue_items,
     item_checkpoint,
     item_claim,
     item_fail,
@@ -483,3 +490,65 @@ def test_reaper_fails_items_whose_worker_vanished():
 
     item.refresh_from_db()
     assert item.status == ItemStatus.FAILED and "stopped responding" in item.error
+
+
+@pytest.mark.django_db
+class TestEnqueue:
+    """Render messages through the suite's real Redis broker, a batch a round trip."""
+
+    @pytest.fixture
+    def charts_queue(self, settings):
+        if not settings.CELERY_BROKER_URL.startswith("redis"):
+            pytest.skip("reads the broker's Redis list")
+        redis = get_redis()
+        redis.delete(Queue.CHARTS_CPU.value)
+        queue = Queue.CHARTS_CPU.value
+        yield lambda: [json.loads(raw)["headers"]["id"] for raw in redis.lrange(queue, 0, -1)]
+        redis.delete(Queue.CHARTS_CPU.value)
+
+    @pytest.fixture
+    def flushes(self, monkeypatch):
+        """Each batch's round trip; `fail_from` makes that one and later ones fail as Redis would."""
+        calls = []
+        flush = PublishBatch.flush
+
+        def counted(batch):
+            calls.append(batch)
+            if len(calls) >= counted.fail_from:
+                raise BatchPublishError("Redis publish batch failed; delivery is uncertain")
+            flush(batch)
+
+        counted.fail_from = float("inf")
+        monkeypatch.setattr(PublishBatch, "flush", counted)
+        return counted, calls
+
+    def test_a_jobs_messages_go_a_batch_a_round_trip(self, charts_queue, flushes):
+        job = job_with_items(2 * ENQUEUE_BATCH + 5)
+        tickets = list(job.items.values_list("pk", "claim_id"))
+
+        enqueue_items(tickets)
+
+        _, calls = flushes
+        assert len(calls) == 3
+        assert sorted(charts_queue()) == sorted(ticket for _, ticket in tickets)
+        assert not job.items.exclude(status=ItemStatus.PENDING).exists()
+
+    def test_a_failed_batch_fails_its_items_and_every_later_one(self, charts_queue, flushes):
+        job = job_with_items(3 * ENQUEUE_BATCH)
+        tickets = list(job.items.order_by("position").values_list("pk", "claim_id"))
+        counted, _ = flushes
+        counted.fail_from = 2
+
+        enqueue_items(tickets)
+
+        sent = [ticket for _, ticket in tickets[:ENQUEUE_BATCH]]
+        assert sorted(charts_queue()) == sorted(sent)
+        pending = job.items.filter(status=ItemStatus.PENDING).values_list("claim_id", flat=True)
+        assert set(pending) == set(sent)
+        failed = job.items.filter(status=ItemStatus.FAILED)
+        assert failed.count() == 2 * ENQUEUE_BATCH
+        assert {item.error for item in failed} == {
+            "The task queue was unreachable when this chart was submitted; retry it."
+        }
+        job.refresh_from_db()
+        assert (job.failed, job.status) == (2 * ENQUEUE_BATCH, JobStatus.PENDING)
