@@ -102,5 +102,9 @@ def job_last_seq(*, job_id: int) -> int:
 
 
 def recent_jobs_snapshot(*, user, limit: int = 50) -> dict[str, Any]:
-    jobs = [job_summary(job) for job in Job.objects.filter(owner=user).order_by("-created_at")[:limit]]
+    """The user's recent jobs, each with the last event sequence number its summary reflects."""
+    jobs = [
+        {**job_summary(job), "seq": job.event_seq}
+        for job in Job.objects.filter(owner=user).order_by("-created_at")[:limit]
+    ]
     return envelope(type="jobs.snapshot", job_id=None, seq=None, at=timezone.now(), data={"jobs": jobs})

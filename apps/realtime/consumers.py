@@ -396,13 +396,25 @@ class JobListConsumer(BaseConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.group = user_jobs_group(user.pk)
+        # The last sequence number of each job whose summary this socket has shown.
+        self.shown: dict[int, int] = {}
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json(await database_sync_to_async(recent_jobs_snapshot)(user=user))
+        snapshot = await database_sync_to_async(recent_jobs_snapshot)(user=user)
+        self.shown = {job["id"]: job["seq"] for job in snapshot["data"]["jobs"]}
+        await self.send_json(snapshot)
 
     async def disconnect(self, code):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def jobs_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+        event = message["event"]
+        if event["type"] == EventType.JOB_UPDATED:
+            # A job's chart processes publish their summaries independently, so one can overtake
+            # another; shown after it, the older one would take the job back (a finished job
+            # listed as running). The sequence number says which is newer.
+            if event["seq"] <= self.shown.get(event["job"], 0):
+                return
+            self.shown[event["job"]] = event["seq"]
+        await self.send_json(event)

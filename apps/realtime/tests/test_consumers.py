@@ -345,6 +345,26 @@ async def test_job_list_socket_streams_the_users_jobs():
     await socket.disconnect()
 
 
+async def test_job_list_socket_never_takes_a_job_back_to_an_older_summary():
+    """Two chart processes publish independently: a summary can arrive after a newer one."""
+    job = await make_job()  # its last event: seq 1
+    socket, _ = await connect("/ws/jobs/", job.owner)
+    snapshot = await socket.receive_json_from(TIMEOUT)
+    assert snapshot["data"]["jobs"][0]["seq"] == 1
+
+    for seq, status in [(1, "PENDING"), (4, "SUCCESS"), (3, "RUNNING"), (4, "SUCCESS"), (5, "SUCCESS")]:
+        update = envelope(
+            type=EventType.JOB_UPDATED, job_id=job.pk, seq=seq, at=timezone.now(), data={"status": status}
+        )
+        await get_channel_layer().group_send(
+            user_jobs_group(job.owner_id), {"type": "jobs.event", "event": update}
+        )
+
+    assert [(await socket.receive_json_from(TIMEOUT))["seq"] for _ in range(2)] == [4, 5]
+    assert await socket.receive_nothing(timeout=0.2)
+    await socket.disconnect()
+
+
 async def test_job_list_socket_refuses_anonymous():
     _, connected = await connect("/ws/jobs/", AnonymousUser())
     assert not connected
