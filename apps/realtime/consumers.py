@@ -410,11 +410,12 @@ class JobListConsumer(BaseConsumer):
 
     async def jobs_event(self, message: dict[str, Any]) -> None:
         event = message["event"]
-        if event["type"] == EventType.JOB_UPDATED:
+        job_id, seq = event.get("job"), event.get("seq")
+        if event.get("type") == EventType.JOB_UPDATED and seq is not None:
             # A job's chart processes publish their summaries independently, so one can overtake
             # another; shown after it, the older one would take the job back (a finished job
             # listed as running). The sequence number says which is newer.
-            if event["seq"] <= self.shown.get(event["job"], 0):
+            if seq <= self.shown.get(job_id, 0):
                 return
-            self.shown[event["job"]] = event["seq"]
+            self.shown[job_id] = seq
         await self.send_json(event)

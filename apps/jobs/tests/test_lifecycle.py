@@ -500,11 +500,10 @@ class TestEnqueue:
     def charts_queue(self, settings):
         if not settings.CELERY_BROKER_URL.startswith("redis"):
             pytest.skip("reads the broker's Redis list")
-        redis = get_redis()
-        redis.delete(Queue.CHARTS_CPU.value)
-        queue = Queue.CHARTS_CPU.value
+        redis, queue = get_redis(), Queue.CHARTS_CPU.value
+        redis.delete(queue)
         yield lambda: [json.loads(raw)["headers"]["id"] for raw in redis.lrange(queue, 0, -1)]
-        redis.delete(Queue.CHARTS_CPU.value)
+        redis.delete(queue)
 
     @pytest.fixture
     def flushes(self, monkeypatch):
