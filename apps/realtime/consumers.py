@@ -396,12 +396,12 @@ class JobListConsumer(BaseConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.group = user_jobs_group(user.pk)
-        # The last sequence number of each job whose summary this socket has shown.
-        self.shown: dict[int, int] = {}
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         snapshot = await database_sync_to_async(recent_jobs_snapshot)(user=user)
-        self.shown = {job["id"]: job["seq"] for job in snapshot["data"]["jobs"]}
+        # The last sequence number of each job whose summary this socket has shown (group messages
+        # wait until connect returns, so none is handled before this is set).
+        self.shown: dict[int, int] = {job["id"]: job["seq"] for job in snapshot["data"]["jobs"]}
         await self.send_json(snapshot)
 
     async def disconnect(self, code):
